@@ -1,0 +1,23 @@
+# PGXS build of the prefect_filter extension (make, make install, make installcheck).
+# CMakeLists.txt builds the same src/compiler sources for the server-less unit tests.
+EXTENSION  = prefect_filter
+MODULE_big = prefect_filter
+DATA       = $(wildcard prefect_filter--*.sql)
+PGFILEDESC = "prefect_filter - Prefect deployments filter API in PostgreSQL"
+
+SRCS = $(wildcard src/compiler/*.cpp) $(wildcard src/output/*.cpp) $(wildcard src/pg/*.cpp)
+OBJS = $(SRCS:.cpp=.o)
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --load-extension=pg_trgm --load-extension=prefect_filter
+
+PG_CONFIG ?= pg_config
+PG_CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-register -Isrc -fno-omit-frame-pointer
+SHLIB_LINK += -lstdc++
+
+# No LLVM bitcode: JIT-inlining our entry points buys nothing, and it would need clang on
+# every build machine.
+override with_llvm = no
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

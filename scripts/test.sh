@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs every test suite: C++ unit tests (under ASan + UBSan), the pg_regress suite against a
+# throwaway cluster, and the property test. Exits non-zero on any failure and ends with a
+# summary line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+declare -a RESULTS=()
+FAILED=0
+record() {  # record NAME STATUS
+    RESULTS+=("$1: $([[ $2 -eq 0 ]] && echo ok || echo FAILED)")
+    [[ $2 -eq 0 ]] || FAILED=1
+}
+
+scripts/install_deps.sh || { echo "dependency installation failed"; exit 1; }
+
+echo "== unit tests (ASan + UBSan)"
+cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DPF_SANITIZE=ON >/dev/null &&
+    cmake --build build/sanitize -j2 >/dev/null &&
+    (cd build/sanitize && ctest --output-on-failure -j2 | tail -n 3)
+record "unit tests" $?
+
+echo "== build and install (PGXS)"
+scripts/build.sh
+rc=$?
+record "build" $rc
+[[ $rc -eq 0 ]] || { printf '%s\n' "${RESULTS[@]}"; echo "SUMMARY: FAILED (build)"; exit 1; }
+
+source scripts/pg_tmp.sh
+trap pg_tmp_stop EXIT
+pg_tmp_start 55434
+
+echo "== pg_regress"
+make -s installcheck
+rc=$?
+if [[ $rc -ne 0 && -f regression.diffs ]]; then cat regression.diffs; fi
+record "pg_regress" $rc
+
+if [[ -x test/property/run.sh ]]; then
+    echo "== property test"
+    test/property/run.sh
+    record "property test" $?
+fi
+
+if grep -q "server process .* was terminated\|PANIC" "$PG_TMP_DIR/server.log"; then
+    echo "server log shows a crash:"; grep -n "terminated\|PANIC" "$PG_TMP_DIR/server.log"
+    record "server log" 1
+fi
+
+printf '%s\n' "${RESULTS[@]}"
+if [[ $FAILED -eq 0 ]]; then echo "SUMMARY: all test suites passed"; else echo "SUMMARY: FAILED"; fi
+exit $FAILED

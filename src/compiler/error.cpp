@@ -1,0 +1,44 @@
+// JsonPath rendering and FilterError construction.
+#include "compiler/error.hpp"
+
+#include <cstring>
+#include "compiler/cpp_only.hpp"  // last: proves no PostgreSQL header came in
+
+namespace prefect_filter {
+
+JsonPath JsonPath::Key(const std::string &key) const {
+    JsonPath p = *this;
+    p.segments_.emplace_back(key);
+    return p;
+}
+
+JsonPath JsonPath::Index(size_t index) const {
+    JsonPath p = *this;
+    p.segments_.emplace_back(index);
+    return p;
+}
+
+std::string JsonPath::ToString() const {
+    if (segments_.empty()) return "(body)";
+    std::string out;
+    for (const auto &seg : segments_) {
+        if (const auto *key = std::get_if<std::string>(&seg)) {
+            if (!out.empty()) out += '.';
+            out += *key;
+        } else {
+            out += '[';
+            out += std::to_string(std::get<size_t>(seg));
+            out += ']';
+        }
+    }
+    return out;
+}
+
+FilterError::FilterError(const char *sqlstate, const JsonPath &path, std::string message, std::string detail)
+    : path_(path.ToString()), message_(std::move(message)), detail_(std::move(detail)) {
+    std::memcpy(sqlstate_, sqlstate, 5);
+    sqlstate_[5] = '\0';
+    full_ = path_ + ": " + message_;
+}
+
+}  // namespace prefect_filter

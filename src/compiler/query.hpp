@@ -1,0 +1,59 @@
+// The compiler's public API: a request body (JSON text) in, one parameterised SQL statement out.
+// Pure C++ (no PostgreSQL), so it is unit-tested and fuzzed without a server.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace prefect_filter {
+
+enum class Endpoint { kFilter, kCount, kPaginate };
+
+// The type of a bound parameter. The SQL text casts each $n to exactly this type, and the
+// PostgreSQL side binds it with the matching type OID.
+enum class ParamType { kUuidArray, kTextArray, kText, kTimestampTz, kBool, kInt8 };
+
+struct Param {
+    ParamType type;
+    std::vector<std::string> items;  // kUuidArray (canonical lower-case text), kTextArray
+    std::string text;                // kText
+    int64_t int_value = 0;           // kInt8; kTimestampTz as microseconds since 2000-01-01 UTC
+    bool bool_value = false;         // kBool
+};
+
+const char *ParamTypeSqlName(ParamType type);  // "uuid[]", "text[]", ...
+
+// One compiled statement.
+struct Statement {
+    std::string sql;
+    std::vector<Param> params;
+};
+
+// Everything an entry point needs: the statements to run and the paging facts it echoes.
+struct CompiledRequest {
+    Statement rows;    // kFilter / kPaginate: the page of deployments (render columns, in order)
+    Statement count;   // kCount / kPaginate: SELECT count(*)
+    int64_t limit = 0; // effective limit (kFilter / kPaginate)
+    int64_t page = 1;  // kPaginate
+};
+
+struct CompileOptions {
+    std::string schema = "prefect";  // where Prefect's tables are (GUC prefect_filter.schema)
+    int64_t default_limit = 200;     // Prefect's PREFECT_SERVER_API_DEFAULT_LIMIT: default and maximum
+};
+
+// Limits of what we accept (documented in README "Limits"); exceeding one raises 54000.
+inline constexpr size_t kMaxBodyBytes = 16 * 1024 * 1024;
+inline constexpr int kMaxJsonDepth = 32;
+inline constexpr size_t kMaxListLength = 1000000;
+
+// Compiles a body. Throws FilterError (22023 / 22P02 / 54000) naming the JSON path at fault.
+CompiledRequest Compile(std::string_view body_json, Endpoint endpoint, const CompileOptions &options);
+
+// Double-quotes an identifier the way PostgreSQL's quote_identifier does when quoting is needed
+// (always quotes; doubles embedded quotes). Rejects NUL and empty names.
+std::string QuoteIdentifier(std::string_view name);
+
+}  // namespace prefect_filter

@@ -1,0 +1,23 @@
+// PostgreSQL headers for the C++ glue, always first and inside extern "C" (STYLE.md §2).
+// Files that include this are in the PostgreSQL region: no C++ object with a destructor may be
+// alive while a PostgreSQL call can ERROR (longjmp), and nothing here may throw.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+}

@@ -1,0 +1,82 @@
+// Plan cache: a fixed array of entries in TopMemoryContext, least-recently-used eviction.
+// Plans are kept with SPI_keepplan, so PostgreSQL's plan cache revalidates them after DDL.
+// Plans are prepared with CURSOR_OPT_CUSTOM_PLAN: filter values are skewed (a state type, a
+// time window, a name pattern) and a generic plan can be many times slower than a custom one,
+// so we keep parse/analysis cached but plan with the actual values (see doc/design.md).
+#include "pg/plan_cache.hpp"
+
+
+namespace prefect_filter {
+
+namespace {
+
+constexpr int kCacheSize = 64;
+constexpr int kMaxArgs = 128;
+
+struct CacheEntry {
+    uint32 hash;
+    char *sql;  // TopMemoryContext
+    int nargs;
+    Oid argtypes[kMaxArgs];
+    SPIPlanPtr plan;
+    uint64 last_used;
+};
+
+CacheEntry cache[kCacheSize];
+int cache_used = 0;
+uint64 use_clock = 0;
+
+bool SameArgs(const CacheEntry &e, int nargs, const Oid *argtypes) {
+    if (e.nargs != nargs) return false;
+    for (int i = 0; i < nargs; ++i)
+        if (e.argtypes[i] != argtypes[i]) return false;
+    return true;
+}
+
+}  // namespace
+
+SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes) {
+    uint32 hash = hash_bytes(reinterpret_cast<const unsigned char *>(sql), static_cast<int>(strlen(sql)));
+    for (int i = 0; i < cache_used; ++i) {
+        CacheEntry &e = cache[i];
+        if (e.hash == hash && SameArgs(e, nargs, argtypes) && strcmp(e.sql, sql) == 0) {
+            e.last_used = ++use_clock;
+            return e.plan;
+        }
+    }
+
+    SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(argtypes), CURSOR_OPT_CUSTOM_PLAN);
+    if (plan == nullptr)
+        elog(ERROR, "prefect_filter: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+    if (nargs > kMaxArgs) return plan;  // too many to key; use once (freed with the SPI context)
+
+    int slot;
+    if (cache_used < kCacheSize) {
+        slot = cache_used;
+    } else {
+        slot = 0;
+        for (int i = 1; i < kCacheSize; ++i)
+            if (cache[i].last_used < cache[slot].last_used) slot = i;
+    }
+    // Copy the text first: if that fails, nothing in the cache has changed.
+    char *sql_copy = MemoryContextStrdup(TopMemoryContext, sql);
+    if (SPI_keepplan(plan) != 0) elog(ERROR, "prefect_filter: SPI_keepplan failed");
+    if (slot < cache_used) {
+        SPI_freeplan(cache[slot].plan);
+        pfree(cache[slot].sql);
+    } else {
+        cache_used++;
+    }
+    CacheEntry &e = cache[slot];
+    e.hash = hash;
+    e.sql = sql_copy;
+    e.nargs = nargs;
+    for (int i = 0; i < nargs; ++i) e.argtypes[i] = argtypes[i];
+    e.plan = plan;
+    e.last_used = ++use_clock;
+    return plan;
+}
+
+int CachedPlanCount(void) { return cache_used; }
+
+}  // namespace prefect_filter

@@ -1,0 +1,15 @@
+// A small per-backend cache of SPI plans keyed by the compiled SQL text. The compiler gives the
+// same text for the same body shape, so repeated calls of one shape skip parse and analysis.
+#pragma once
+#include "pg/pg_includes.hpp"
+
+namespace prefect_filter {
+
+// Returns a kept SPI plan for `sql` with these argument types, preparing it on a miss. Must be
+// called while connected to SPI. Evicts (SPI_freeplan) the least recently used entry when full.
+SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes);
+
+// Number of cached plans (for tests / diagnostics).
+int CachedPlanCount(void);
+
+}  // namespace prefect_filter

@@ -1,0 +1,268 @@
+// SQL-callable entry points: prefect.deployments_filter / _count / _paginate / _filter_sql.
+//
+// Each entry point does the same three steps:
+//   1. compile the body in the pure C++ compiler behind the one door (RunGuarded): a C++
+//      exception becomes an ErrorPod, every C++ object is destroyed, and only then do we
+//      ereport (ReportError);
+//   2. run the compiled statement(s) through SPI with a cached plan, read-only, in the caller's
+//      snapshot (so paginate's rows and count agree);
+//   3. render the answer into a buffer in the caller's memory context.
+// The compiled request is a C++ object that must outlive the door; it is owned by a reset
+// callback on the per-call memory context, so an ERROR anywhere later still frees it.
+#include "pg/pg_includes.hpp"
+
+#include "compiler/door.hpp"
+#include "compiler/query.hpp"
+#include "output/datetime.hpp"
+#include "pg/plan_cache.hpp"
+#include "pg/render.hpp"
+
+extern "C" {
+PG_MODULE_MAGIC;
+
+void _PG_init(void);
+PG_FUNCTION_INFO_V1(pf_deployments_filter);
+PG_FUNCTION_INFO_V1(pf_deployments_count);
+PG_FUNCTION_INFO_V1(pf_deployments_paginate);
+PG_FUNCTION_INFO_V1(pf_deployments_filter_sql);
+}
+
+namespace prefect_filter {
+
+namespace {
+
+char *schema_setting = nullptr;  // GUC prefect_filter.schema
+
+struct CompiledHolder {
+    CompiledRequest *request;
+};
+
+void FreeCompiled(void *arg) noexcept {
+    auto *holder = static_cast<CompiledHolder *>(arg);
+    delete holder->request;
+    holder->request = nullptr;
+}
+
+[[noreturn]] void ReportError(const ErrorPod &err) {
+    int code = MAKE_SQLSTATE(err.sqlstate[0], err.sqlstate[1], err.sqlstate[2], err.sqlstate[3], err.sqlstate[4]);
+    ereport(ERROR, (errcode(code), errmsg("%s", err.message), err.detail[0] ? errdetail("%s", err.detail) : 0));
+    pg_unreachable();
+}
+
+// The body as JSON text ("" for SQL NULL, which means Prefect's empty body).
+char *BodyText(FunctionCallInfo fcinfo) {
+    if (PG_ARGISNULL(0)) return pstrdup("");
+    Jsonb *body = PG_GETARG_JSONB_P(0);
+    return JsonbToCString(nullptr, &body->root, VARSIZE(body));
+}
+
+// Step 1: compile behind the door. Returns a request owned by the current memory context.
+const CompiledRequest *CompileBody(FunctionCallInfo fcinfo, Endpoint endpoint) {
+    char *body = BodyText(fcinfo);
+    const char *schema = schema_setting && schema_setting[0] ? schema_setting : "prefect";
+    // Allocate and register the owner before compiling, so nothing can fail between the
+    // C++ allocation and its registration.
+    auto *holder = static_cast<CompiledHolder *>(palloc0(sizeof(CompiledHolder)));
+    auto *callback = static_cast<MemoryContextCallback *>(palloc0(sizeof(MemoryContextCallback)));
+    callback->func = FreeCompiled;
+    callback->arg = holder;
+    MemoryContextRegisterResetCallback(CurrentMemoryContext, callback);
+
+    ErrorPod err;
+    size_t body_len = strlen(body);
+    bool ok = RunGuarded(&err, [&] {
+        CompileOptions options;
+        options.schema = schema;
+        holder->request = new CompiledRequest(Compile(std::string_view(body, body_len), endpoint, options));
+    });
+    if (!ok) ReportError(err);
+    elog(DEBUG2, "prefect_filter rows: %s", holder->request->rows.sql.c_str());
+    elog(DEBUG2, "prefect_filter count: %s", holder->request->count.sql.c_str());
+    return holder->request;
+}
+
+Oid ParamTypeOid(ParamType type) {
+    switch (type) {
+        case ParamType::kUuidArray: return UUIDARRAYOID;
+        case ParamType::kTextArray: return TEXTARRAYOID;
+        case ParamType::kText: return TEXTOID;
+        case ParamType::kTimestampTz: return TIMESTAMPTZOID;
+        case ParamType::kBool: return BOOLOID;
+        case ParamType::kInt8: return INT8OID;
+    }
+    return TEXTOID;
+}
+
+Datum ParamDatum(const Param &p) {
+    switch (p.type) {
+        case ParamType::kUuidArray:
+        case ParamType::kTextArray: {
+            int n = static_cast<int>(p.items.size());
+            Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
+            bool uuid = p.type == ParamType::kUuidArray;
+            for (int i = 0; i < n; ++i) {
+                const std::string &item = p.items[static_cast<size_t>(i)];
+                elems[i] = uuid ? DirectFunctionCall1(uuid_in, CStringGetDatum(item.c_str()))
+                                : PointerGetDatum(cstring_to_text_with_len(item.data(), static_cast<int>(item.size())));
+            }
+            ArrayType *arr = uuid ? construct_array(elems, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR)
+                                  : construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
+            return PointerGetDatum(arr);
+        }
+        case ParamType::kText:
+            return PointerGetDatum(cstring_to_text_with_len(p.text.data(), static_cast<int>(p.text.size())));
+        case ParamType::kTimestampTz: return TimestampTzGetDatum(p.int_value);
+        case ParamType::kBool: return BoolGetDatum(p.bool_value);
+        case ParamType::kInt8: return Int64GetDatum(p.int_value);
+    }
+    return (Datum)0;
+}
+
+// Step 2: run one statement (already connected to SPI). Returns the number of rows.
+uint64 Execute(const Statement &stmt) {
+    int nargs = static_cast<int>(stmt.params.size());
+    Oid *types = static_cast<Oid *>(palloc(sizeof(Oid) * (nargs > 0 ? nargs : 1)));
+    Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * (nargs > 0 ? nargs : 1)));
+    for (int i = 0; i < nargs; ++i) {
+        types[i] = ParamTypeOid(stmt.params[static_cast<size_t>(i)].type);
+        values[i] = ParamDatum(stmt.params[static_cast<size_t>(i)]);
+    }
+    SPIPlanPtr plan = CachedPlan(stmt.sql.c_str(), nargs, types);
+    int rc = SPI_execute_plan(plan, values, nullptr, true, 0);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "prefect_filter: SPI_execute_plan returned %s", SPI_result_code_string(rc));
+    return SPI_processed;
+}
+
+int64 ExecuteCount(const Statement &stmt) {
+    if (Execute(stmt) != 1) elog(ERROR, "prefect_filter: count statement returned %lu rows", (unsigned long)SPI_processed);
+    bool isnull;
+    Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+    return isnull ? 0 : DatumGetInt64(d);
+}
+
+// A StringInfo whose first VARHDRSZ bytes are reserved, so the finished buffer is returned as a
+// json/text datum without copying it.
+StringInfo NewResultBuffer(void) {
+    StringInfo buf = makeStringInfo();
+    appendStringInfoSpaces(buf, VARHDRSZ);
+    return buf;
+}
+
+Datum FinishResultBuffer(StringInfo buf) {
+    SET_VARSIZE(buf->data, buf->len);
+    return PointerGetDatum(buf->data);
+}
+
+void Connect(void) {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "prefect_filter: SPI_connect failed");
+}
+
+void Finish(void) {
+    if (SPI_finish() != SPI_OK_FINISH) elog(ERROR, "prefect_filter: SPI_finish failed");
+}
+
+}  // namespace
+
+}  // namespace prefect_filter
+
+using namespace prefect_filter;
+
+void _PG_init(void) {
+    DefineCustomStringVariable("prefect_filter.schema",
+                               "Schema holding Prefect's tables that the filter functions read.",
+                               "Default \"prefect\" (the extension's own tables). Set it to \"public\" to "
+                               "serve the functions over a Prefect server's own database.",
+                               &schema_setting, "prefect", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    MarkGUCPrefixReserved("prefect_filter");
+}
+
+extern "C" Datum pf_deployments_filter(PG_FUNCTION_ARGS) {
+    const CompiledRequest *req = CompileBody(fcinfo, Endpoint::kFilter);
+    StringInfo out = NewResultBuffer();  // caller's context: survives SPI_finish
+    Connect();
+    uint64 n = Execute(req->rows);
+    RenderDeployments(out, SPI_tuptable, n);
+    Finish();
+    PG_RETURN_DATUM(FinishResultBuffer(out));
+}
+
+extern "C" Datum pf_deployments_count(PG_FUNCTION_ARGS) {
+    const CompiledRequest *req = CompileBody(fcinfo, Endpoint::kCount);
+    Connect();
+    int64 count = ExecuteCount(req->count);
+    Finish();
+    PG_RETURN_INT64(count);
+}
+
+extern "C" Datum pf_deployments_paginate(PG_FUNCTION_ARGS) {
+    const CompiledRequest *req = CompileBody(fcinfo, Endpoint::kPaginate);
+    StringInfo out = NewResultBuffer();
+    appendStringInfoString(out, "{\"results\":");
+    Connect();
+    // Both statements run read-only in the caller's snapshot, so count matches the results.
+    uint64 n = Execute(req->rows);
+    RenderDeployments(out, SPI_tuptable, n);
+    SPI_freetuptable(SPI_tuptable);
+    int64 count = ExecuteCount(req->count);
+    Finish();
+    int64 limit = req->limit;
+    // Prefect: pages = (count + limit - 1) // limit if limit > 0 else 0
+    int64 pages = limit > 0 ? (count + limit - 1) / limit : 0;
+    appendStringInfo(out, ",\"count\":" INT64_FORMAT ",\"limit\":" INT64_FORMAT ",\"pages\":" INT64_FORMAT
+                          ",\"page\":" INT64_FORMAT "}",
+                     count, limit, pages, req->page);
+    PG_RETURN_DATUM(FinishResultBuffer(out));
+}
+
+// {"sql": ..., "params": [...]} of the rows statement, for EXPLAIN and golden tests. Params are
+// rendered as their SQL literal text (arrays as JSON arrays).
+extern "C" Datum pf_deployments_filter_sql(PG_FUNCTION_ARGS) {
+    const CompiledRequest *req = CompileBody(fcinfo, Endpoint::kFilter);
+    JsonbParseState *state = nullptr;
+    auto push_string = [&](const char *s, size_t len, JsonbIteratorToken tok) {
+        JsonbValue v;
+        v.type = jbvString;
+        v.val.string.val = const_cast<char *>(s);
+        v.val.string.len = static_cast<int>(len);
+        pushJsonbValue(&state, tok, &v);
+    };
+    pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
+    push_string("sql", 3, WJB_KEY);
+    push_string(req->rows.sql.data(), req->rows.sql.size(), WJB_VALUE);
+    push_string("params", 6, WJB_KEY);
+    pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
+    for (const prefect_filter::Param &p : req->rows.params) {
+        switch (p.type) {
+            case ParamType::kUuidArray:
+            case ParamType::kTextArray:
+                pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
+                for (const std::string &item : p.items) push_string(item.data(), item.size(), WJB_ELEM);
+                pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
+                break;
+            case ParamType::kText: push_string(p.text.data(), p.text.size(), WJB_ELEM); break;
+            case ParamType::kTimestampTz: {
+                char buf[48];
+                size_t n = FormatTimestampUtc(p.int_value, buf);  // ISO UTC, whatever TimeZone is
+                push_string(buf, n, WJB_ELEM);
+                break;
+            }
+            case ParamType::kBool: {
+                JsonbValue v;
+                v.type = jbvBool;
+                v.val.boolean = p.bool_value;
+                pushJsonbValue(&state, WJB_ELEM, &v);
+                break;
+            }
+            case ParamType::kInt8: {
+                JsonbValue v;
+                v.type = jbvNumeric;
+                v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(p.int_value)));
+                pushJsonbValue(&state, WJB_ELEM, &v);
+                break;
+            }
+        }
+    }
+    pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
+    JsonbValue *result = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
+    PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
+}

@@ -1,0 +1,469 @@
+// DeploymentResponse rendering (PostgreSQL region). Field order and derivations follow Prefect's
+// schemas/responses.py DeploymentResponse and schemas/core.py (see doc/serialisation.md for the
+// byte rules, which live in the pure src/output primitives used here).
+#include "pg/render.hpp"
+
+#include "compiler/render_columns.hpp"
+#include "output/datetime.hpp"
+#include "output/json_out.hpp"
+
+namespace prefect_filter {
+
+namespace {
+
+// Sink over a StringInfo. Trivially destructible, so a PostgreSQL ERROR may unwind past it.
+class StringInfoSink final : public Sink {
+public:
+    explicit StringInfoSink(StringInfo buf) : buf_(buf) {}
+    void Append(const char *data, size_t len) override { appendBinaryStringInfo(buf_, data, static_cast<int>(len)); }
+    using Sink::Append;
+
+private:
+    StringInfo buf_;
+};
+
+struct Row {
+    HeapTuple tuple;
+    TupleDesc desc;
+
+    Datum Get(int column, bool *isnull) const { return SPI_getbinval(tuple, desc, column + 1, isnull); }
+};
+
+// Writes `,"key":` (every key but an object's first, which callers write with its brace).
+void Key(StringInfo out, const char *key) {
+    appendStringInfoChar(out, ',');
+    appendStringInfoChar(out, '"');
+    appendStringInfoString(out, key);
+    appendStringInfoString(out, "\":");
+}
+
+void Uuid(StringInfo out, Datum d) {
+    char buf[40];
+    size_t n = FormatUuid(DatumGetUUIDP(d)->data, buf);
+    appendStringInfoChar(out, '"');
+    appendBinaryStringInfo(out, buf, static_cast<int>(n));
+    appendStringInfoChar(out, '"');
+}
+
+void Timestamp(StringInfo out, Datum d) {
+    char buf[48];
+    size_t n = FormatTimestampUtc(DatumGetTimestampTz(d), buf);
+    appendStringInfoChar(out, '"');
+    appendBinaryStringInfo(out, buf, static_cast<int>(n));
+    appendStringInfoChar(out, '"');
+}
+
+void Text(StringInfo out, Datum d) {
+    text *t = DatumGetTextPP(d);
+    StringInfoSink sink(out);
+    AppendJsonString(sink, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+void Bool(StringInfo out, bool b) { appendStringInfoString(out, b ? "true" : "false"); }
+
+void Float(StringInfo out, double v) {
+    char buf[40];
+    size_t n = FormatFloat(v, buf);
+    appendBinaryStringInfo(out, buf, static_cast<int>(n));
+}
+
+void JsonbNumeric(StringInfo out, Numeric num) {
+    char *s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(num)));
+    StringInfoSink sink(out);
+    AppendJsonNumberLikePython(sink, s, strlen(s));
+    pfree(s);
+}
+
+void JsonbScalar(StringInfo out, const JsonbValue &v) {
+    switch (v.type) {
+        case jbvNull: appendStringInfoString(out, "null"); break;
+        case jbvBool: Bool(out, v.val.boolean); break;
+        case jbvNumeric: JsonbNumeric(out, v.val.numeric); break;
+        case jbvString: {
+            StringInfoSink sink(out);
+            AppendJsonString(sink, v.val.string.val, static_cast<size_t>(v.val.string.len));
+            break;
+        }
+        default: elog(ERROR, "prefect_filter: unexpected jsonb scalar type %d", static_cast<int>(v.type));
+    }
+}
+
+// Writes a JSONB container compactly, keys in JSONB's order (what Prefect gets back from
+// PostgreSQL and re-emits), numbers re-printed as Python would.
+void WriteContainer(StringInfo out, JsonbContainer *container) {
+    JsonbIterator *it = JsonbIteratorInit(container);
+    JsonbValue v;
+    JsonbIteratorToken tok;
+    // need_comma[depth]: whether the next element at this depth needs a separating comma. A key
+// clears it (its value follows without one); a value or a nested container sets it.
+    int depth = 0, capacity = 32;
+    bool *need_comma = static_cast<bool *>(palloc(capacity * sizeof(bool)));
+    bool raw_scalar = false;
+    while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE) {
+        switch (tok) {
+            case WJB_BEGIN_ARRAY:
+            case WJB_BEGIN_OBJECT:
+                if (depth > 0 && need_comma[depth]) appendStringInfoChar(out, ',');
+                if (depth > 0) need_comma[depth] = true;
+                if (tok == WJB_BEGIN_ARRAY && v.val.array.rawScalar) {
+                    raw_scalar = true;
+                } else {
+                    appendStringInfoChar(out, tok == WJB_BEGIN_ARRAY ? '[' : '{');
+                }
+                if (++depth >= capacity) {
+                    capacity *= 2;
+                    need_comma = static_cast<bool *>(repalloc(need_comma, capacity * sizeof(bool)));
+                }
+                need_comma[depth] = false;
+                break;
+            case WJB_END_ARRAY:
+            case WJB_END_OBJECT:
+                --depth;
+                if (!(tok == WJB_END_ARRAY && raw_scalar && depth == 0))
+                    appendStringInfoChar(out, tok == WJB_END_ARRAY ? ']' : '}');
+                break;
+            case WJB_KEY: {
+                if (need_comma[depth]) appendStringInfoChar(out, ',');
+                need_comma[depth] = false;  // the value follows without a comma
+                StringInfoSink sink(out);
+                AppendJsonString(sink, v.val.string.val, static_cast<size_t>(v.val.string.len));
+                appendStringInfoChar(out, ':');
+                break;
+            }
+            case WJB_VALUE:
+            case WJB_ELEM:
+                if (tok == WJB_ELEM && need_comma[depth]) appendStringInfoChar(out, ',');
+                JsonbScalar(out, v);
+                need_comma[depth] = true;
+                break;
+            default: break;
+        }
+    }
+    pfree(need_comma);
+}
+
+void WriteJsonb(StringInfo out, Datum d) {
+    Jsonb *jb = DatumGetJsonbP(d);
+    WriteContainer(out, &jb->root);
+}
+
+void JsonbOrNull(StringInfo out, const Row &row, int column) {
+    bool isnull;
+    Datum d = row.Get(column, &isnull);
+    if (isnull) appendStringInfoString(out, "null");
+    else WriteJsonb(out, d);
+}
+
+// Looks up `key` at the top level of a JSONB object; nullptr if absent or not an object.
+JsonbValue *ObjectField(Jsonb *jb, const char *key) {
+    if (!JB_ROOT_IS_OBJECT(jb)) return nullptr;
+    return getKeyJsonValueFromContainer(&jb->root, key, static_cast<uint32>(strlen(key)), nullptr);
+}
+
+// A JsonbValue found by ObjectField: scalars directly, containers through their binary form.
+void AnyJsonbValue(StringInfo out, JsonbValue *v) {
+    if (v->type == jbvBinary) WriteContainer(out, v->val.binary.data);
+    else JsonbScalar(out, *v);
+}
+
+void StringOrNullField(StringInfo out, Jsonb *jb, const char *key, const char *default_string) {
+    JsonbValue *v = ObjectField(jb, key);
+    if (v && v->type != jbvNull) AnyJsonbValue(out, v);
+    else if (default_string) {
+        StringInfoSink sink(out);
+        AppendJsonString(sink, default_string, strlen(default_string));
+    } else {
+        appendStringInfoString(out, "null");
+    }
+}
+
+// created_by / updated_by: exactly {id, type, display_value}; id lower-cased when a UUID.
+void Creator(StringInfo out, const Row &row, int column) {
+    bool isnull;
+    Datum d = row.Get(column, &isnull);
+    if (isnull) {
+        appendStringInfoString(out, "null");
+        return;
+    }
+    Jsonb *jb = DatumGetJsonbP(d);
+    if (!JB_ROOT_IS_OBJECT(jb)) {
+        WriteContainer(out, &jb->root);
+        return;
+    }
+    appendStringInfoString(out, "{\"id\":");
+    JsonbValue *id = ObjectField(jb, "id");
+    if (id && id->type == jbvString) {
+        char lowered[64];
+        int len = id->val.string.len;
+        if (len < static_cast<int>(sizeof lowered)) {
+            for (int i = 0; i < len; ++i) lowered[i] = static_cast<char>(pg_ascii_tolower(id->val.string.val[i]));
+            StringInfoSink sink(out);
+            AppendJsonString(sink, lowered, static_cast<size_t>(len));
+        } else {
+            JsonbScalar(out, *id);
+        }
+    } else if (id) {
+        AnyJsonbValue(out, id);
+    } else {
+        appendStringInfoString(out, "null");
+    }
+    appendStringInfoString(out, ",\"type\":");
+    StringOrNullField(out, jb, "type", nullptr);
+    appendStringInfoString(out, ",\"display_value\":");
+    StringOrNullField(out, jb, "display_value", nullptr);
+    appendStringInfoChar(out, '}');
+}
+
+// concurrency_options: {collision_strategy, grace_period_seconds}.
+void ConcurrencyOptions(StringInfo out, const Row &row) {
+    bool isnull;
+    Datum d = row.Get(kColConcurrencyOptions, &isnull);
+    if (isnull) {
+        appendStringInfoString(out, "null");
+        return;
+    }
+    Jsonb *jb = DatumGetJsonbP(d);
+    if (!JB_ROOT_IS_OBJECT(jb)) {
+        WriteContainer(out, &jb->root);
+        return;
+    }
+    appendStringInfoString(out, "{\"collision_strategy\":");
+    StringOrNullField(out, jb, "collision_strategy", nullptr);
+    appendStringInfoString(out, ",\"grace_period_seconds\":");
+    StringOrNullField(out, jb, "grace_period_seconds", nullptr);
+    appendStringInfoChar(out, '}');
+}
+
+// A schedule object, re-emitted as Prefect's IntervalSchedule / CronSchedule / RRuleSchedule.
+void Schedule(StringInfo out, Jsonb *jb) {
+    if (!JB_ROOT_IS_OBJECT(jb)) {
+        WriteContainer(out, &jb->root);
+        return;
+    }
+    if (JsonbValue *interval = ObjectField(jb, "interval")) {
+        appendStringInfoString(out, "{\"interval\":");
+        if (interval->type == jbvNumeric) {
+            char *s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(interval->val.numeric)));
+            double seconds = 0;
+            if (!ParseDecimalDouble(s, strlen(s), &seconds)) seconds = strtod(s, nullptr);
+            Float(out, seconds);
+            pfree(s);
+        } else {
+            AnyJsonbValue(out, interval);
+        }
+        appendStringInfoString(out, ",\"anchor_date\":");
+        JsonbValue *anchor = ObjectField(jb, "anchor_date");
+        if (anchor && anchor->type == jbvString) {
+            char buf[64];
+            size_t n = ReformatStoredDatetime(anchor->val.string.val, static_cast<size_t>(anchor->val.string.len), buf);
+            StringInfoSink sink(out);
+            if (n > 0) AppendJsonString(sink, buf, n);
+            else AppendJsonString(sink, anchor->val.string.val, static_cast<size_t>(anchor->val.string.len));
+        } else if (anchor) {
+            AnyJsonbValue(out, anchor);
+        } else {
+            appendStringInfoString(out, "null");
+        }
+        appendStringInfoString(out, ",\"timezone\":");
+        StringOrNullField(out, jb, "timezone", "UTC");
+        appendStringInfoChar(out, '}');
+    } else if (ObjectField(jb, "cron")) {
+        appendStringInfoString(out, "{\"cron\":");
+        StringOrNullField(out, jb, "cron", nullptr);
+        appendStringInfoString(out, ",\"timezone\":");
+        StringOrNullField(out, jb, "timezone", nullptr);
+        appendStringInfoString(out, ",\"day_or\":");
+        JsonbValue *day_or = ObjectField(jb, "day_or");
+        if (day_or && day_or->type != jbvNull) AnyJsonbValue(out, day_or);
+        else appendStringInfoString(out, "true");
+        appendStringInfoChar(out, '}');
+    } else if (ObjectField(jb, "rrule")) {
+        appendStringInfoString(out, "{\"rrule\":");
+        StringOrNullField(out, jb, "rrule", nullptr);
+        appendStringInfoString(out, ",\"timezone\":");
+        StringOrNullField(out, jb, "timezone", "UTC");
+        appendStringInfoChar(out, '}');
+    } else {
+        WriteContainer(out, &jb->root);
+    }
+}
+
+// Deconstructs one of the schedule array columns (NULL when the deployment has no schedules).
+struct ArrayColumn {
+    Datum *values = nullptr;
+    bool *nulls = nullptr;
+    int count = 0;
+};
+
+ArrayColumn ReadArray(const Row &row, int column, Oid elemtype) {
+    ArrayColumn a;
+    bool isnull;
+    Datum d = row.Get(column, &isnull);
+    if (isnull) return a;
+    int16 typlen;
+    bool typbyval;
+    char typalign;
+    get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+    deconstruct_array(DatumGetArrayTypeP(d), elemtype, typlen, typbyval, typalign, &a.values, &a.nulls, &a.count);
+    return a;
+}
+
+void Schedules(StringInfo out, const Row &row, Oid schedule_elem_types[9]) {
+    ArrayColumn cols[9];
+    for (int i = 0; i < 9; ++i) cols[i] = ReadArray(row, kColSchedId + i, schedule_elem_types[i]);
+    appendStringInfoChar(out, '[');
+    for (int s = 0; s < cols[0].count; ++s) {
+        if (s) appendStringInfoChar(out, ',');
+        auto is_null = [&](int c) { return s >= cols[c].count || cols[c].nulls[s]; };
+        auto value = [&](int c) { return cols[c].values[s]; };
+        appendStringInfoString(out, "{\"id\":");
+        Uuid(out, value(0));
+        Key(out, "created");
+        if (is_null(1)) appendStringInfoString(out, "null"); else Timestamp(out, value(1));
+        Key(out, "updated");
+        if (is_null(2)) appendStringInfoString(out, "null"); else Timestamp(out, value(2));
+        Key(out, "deployment_id");
+        if (is_null(3)) appendStringInfoString(out, "null"); else Uuid(out, value(3));
+        Key(out, "schedule");
+        if (is_null(4)) appendStringInfoString(out, "null"); else Schedule(out, DatumGetJsonbP(value(4)));
+        Key(out, "active");
+        if (is_null(5)) appendStringInfoString(out, "null"); else Bool(out, DatumGetBool(value(5)));
+        Key(out, "max_scheduled_runs");
+        if (is_null(6)) appendStringInfoString(out, "null"); else appendStringInfo(out, "%d", DatumGetInt32(value(6)));
+        Key(out, "parameters");
+        if (is_null(7)) appendStringInfoString(out, "{}"); else WriteJsonb(out, value(7));
+        Key(out, "slug");
+        if (is_null(8)) appendStringInfoString(out, "null"); else Text(out, value(8));
+        appendStringInfoChar(out, '}');
+    }
+    appendStringInfoChar(out, ']');
+    for (auto &c : cols) {
+        if (c.values) pfree(c.values);
+        if (c.nulls) pfree(c.nulls);
+    }
+}
+
+void GlobalConcurrencyLimit(StringInfo out, const Row &row) {
+    bool isnull;
+    Datum id = row.Get(kColLimitId, &isnull);
+    if (isnull) {
+        appendStringInfoString(out, "null");
+        return;
+    }
+    appendStringInfoString(out, "{\"id\":");
+    Uuid(out, id);
+    Key(out, "created");
+    Timestamp(out, row.Get(kColLimitCreated, &isnull));
+    Key(out, "updated");
+    Timestamp(out, row.Get(kColLimitUpdated, &isnull));
+    Key(out, "active");
+    Bool(out, DatumGetBool(row.Get(kColLimitActive, &isnull)));
+    Key(out, "name");
+    Text(out, row.Get(kColLimitName, &isnull));
+    Key(out, "limit");
+    appendStringInfo(out, "%d", DatumGetInt32(row.Get(kColLimitLimit, &isnull)));
+    Key(out, "active_slots");
+    appendStringInfo(out, "%d", DatumGetInt32(row.Get(kColLimitActiveSlots, &isnull)));
+    Key(out, "slot_decay_per_second");
+    Float(out, DatumGetFloat8(row.Get(kColLimitSlotDecay, &isnull)));
+    appendStringInfoChar(out, '}');
+}
+
+using ValueWriter = void (*)(StringInfo, Datum);
+
+void NullableColumn(StringInfo out, const Row &row, int column, ValueWriter write) {
+    bool isnull;
+    Datum d = row.Get(column, &isnull);
+    if (isnull) appendStringInfoString(out, "null");
+    else write(out, d);
+}
+
+void Deployment(StringInfo out, const Row &row, Oid schedule_elem_types[9]) {
+    bool isnull;
+    appendStringInfoString(out, "{\"id\":");
+    Uuid(out, row.Get(kColId, &isnull));
+    Key(out, "created");
+    NullableColumn(out, row, kColCreated, Timestamp);
+    Key(out, "updated");
+    NullableColumn(out, row, kColUpdated, Timestamp);
+    Key(out, "name");
+    NullableColumn(out, row, kColName, Text);
+    Key(out, "version");
+    NullableColumn(out, row, kColVersion, Text);
+    Key(out, "description");
+    NullableColumn(out, row, kColDescription, Text);
+    Key(out, "flow_id");
+    NullableColumn(out, row, kColFlowId, Uuid);
+    Key(out, "paused");
+    Bool(out, DatumGetBool(row.Get(kColPaused, &isnull)));
+    Key(out, "schedules");
+    Schedules(out, row, schedule_elem_types);
+    Key(out, "concurrency_limit");
+    appendStringInfoString(out, "null");  // deprecated: always null in Prefect's response
+    Key(out, "global_concurrency_limit");
+    GlobalConcurrencyLimit(out, row);
+    Key(out, "concurrency_options");
+    ConcurrencyOptions(out, row);
+    Key(out, "job_variables");
+    JsonbOrNull(out, row, kColJobVariables);
+    Key(out, "parameters");
+    JsonbOrNull(out, row, kColParameters);
+    Key(out, "tags");
+    JsonbOrNull(out, row, kColTags);
+    Key(out, "labels");
+    Datum labels = row.Get(kColLabels, &isnull);
+    if (isnull) appendStringInfoString(out, "{}");  // Prefect turns a NULL into {}
+    else WriteJsonb(out, labels);
+    Key(out, "work_queue_name");
+    NullableColumn(out, row, kColWorkQueueName, Text);
+    Key(out, "work_queue_id");
+    NullableColumn(out, row, kColWorkQueueId, Uuid);
+    Key(out, "last_polled");
+    NullableColumn(out, row, kColLastPolled, Timestamp);
+    Key(out, "parameter_openapi_schema");
+    JsonbOrNull(out, row, kColParameterOpenapiSchema);
+    Key(out, "path");
+    NullableColumn(out, row, kColPath, Text);
+    Key(out, "pull_steps");
+    JsonbOrNull(out, row, kColPullSteps);
+    Key(out, "entrypoint");
+    NullableColumn(out, row, kColEntrypoint, Text);
+    Key(out, "storage_document_id");
+    NullableColumn(out, row, kColStorageDocumentId, Uuid);
+    Key(out, "infrastructure_document_id");
+    NullableColumn(out, row, kColInfrastructureDocumentId, Uuid);
+    Key(out, "created_by");
+    Creator(out, row, kColCreatedBy);
+    Key(out, "updated_by");
+    Creator(out, row, kColUpdatedBy);
+    Key(out, "work_pool_name");
+    NullableColumn(out, row, kColWorkPoolName, Text);
+    Key(out, "status");
+    NullableColumn(out, row, kColStatus, Text);
+    Key(out, "enforce_parameter_schema");
+    Bool(out, DatumGetBool(row.Get(kColEnforceParameterSchema, &isnull)));
+    appendStringInfoChar(out, '}');
+}
+
+}  // namespace
+
+void RenderDeployments(StringInfo out, SPITupleTable *table, uint64 nrows) {
+    appendStringInfoChar(out, '[');
+    if (nrows > 0) {
+        if (table->tupdesc->natts != kRenderColumnCount)
+            elog(ERROR, "prefect_filter: page statement returned %d columns, expected %d", table->tupdesc->natts,
+                 static_cast<int>(kRenderColumnCount));
+        Oid elem_types[9];
+        for (int i = 0; i < 9; ++i)
+            elem_types[i] = get_element_type(SPI_gettypeid(table->tupdesc, kColSchedId + i + 1));
+        for (uint64 i = 0; i < nrows; ++i) {
+            if (i) appendStringInfoChar(out, ',');
+            Row row{table->vals[i], table->tupdesc};
+            Deployment(out, row, elem_types);
+            CHECK_FOR_INTERRUPTS();
+        }
+    }
+    appendStringInfoChar(out, ']');
+}
+
+}  // namespace prefect_filter

@@ -1,0 +1,258 @@
+// Unit tests of the pure compiler: SQL text and parameters per filter field, Prefect's edge
+// semantics, validation errors (SQLSTATE + JSON path), and the C++/PostgreSQL door.
+#include "compiler/door.hpp"
+#include "compiler/query.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+namespace pf = prefect_filter;
+
+namespace {
+
+pf::CompiledRequest Filter(const std::string &body) {
+    return pf::Compile(body, pf::Endpoint::kFilter, pf::CompileOptions{});
+}
+
+// The WHERE clause of the count statement ("" when there is none).
+std::string Where(const std::string &body) {
+    std::string sql = pf::Compile(body, pf::Endpoint::kCount, pf::CompileOptions{}).count.sql;
+    size_t at = sql.find(" WHERE ");
+    return at == std::string::npos ? "" : sql.substr(at + 7);
+}
+
+std::vector<pf::Param> CountParams(const std::string &body) {
+    return pf::Compile(body, pf::Endpoint::kCount, pf::CompileOptions{}).count.params;
+}
+
+struct Failure {
+    std::string sqlstate, path, message;
+};
+
+Failure Fail(const std::string &body, pf::Endpoint endpoint = pf::Endpoint::kFilter) {
+    try {
+        pf::Compile(body, endpoint, pf::CompileOptions{});
+    } catch (const pf::FilterError &e) {
+        return {e.SqlState(), e.Path(), e.Message()};
+    }
+    ADD_FAILURE() << "no error for " << body;
+    return {};
+}
+
+}  // namespace
+
+TEST(JsonPath, RendersKeysAndIndexes) {
+    pf::JsonPath p = pf::JsonPath().Key("flow_runs").Key("state").Key("type").Key("any_").Index(2);
+    EXPECT_EQ(p.ToString(), "flow_runs.state.type.any_[2]");
+    EXPECT_EQ(pf::JsonPath().ToString(), "(body)");
+}
+
+TEST(QuoteIdentifier, AlwaysQuotesAndDoublesQuotes) {
+    EXPECT_EQ(pf::QuoteIdentifier("prefect"), "\"prefect\"");
+    EXPECT_EQ(pf::QuoteIdentifier("we\"ird"), "\"we\"\"ird\"");
+    EXPECT_THROW(pf::QuoteIdentifier(""), pf::FilterError);
+}
+
+TEST(Compile, EmptyBodyHasNoWhereAndDefaultPaging) {
+    for (const char *body : {"", "{}", "  ", "{\"limit\": null, \"offset\": null, \"sort\": null}"}) {
+        pf::CompiledRequest r = Filter(body);
+        EXPECT_EQ(r.limit, 200) << body;
+        EXPECT_EQ(r.rows.sql.find("\"deployment\" d WHERE"), std::string::npos) << body;
+        ASSERT_EQ(r.rows.params.size(), 2u);
+        EXPECT_EQ(r.rows.params[0].int_value, 200);  // LIMIT
+        EXPECT_EQ(r.rows.params[1].int_value, 0);    // OFFSET
+        EXPECT_NE(r.rows.sql.find("ORDER BY d.name ASC, d.id ASC LIMIT $1::bigint OFFSET $2::bigint"), std::string::npos);
+    }
+}
+
+TEST(Compile, SortsHaveIdTiebreak) {
+    EXPECT_NE(Filter("{\"sort\":\"NAME_DESC\"}").rows.sql.find("ORDER BY d.name DESC, d.id DESC"), std::string::npos);
+    EXPECT_NE(Filter("{\"sort\":\"CREATED_DESC\"}").rows.sql.find("ORDER BY d.created DESC, d.id DESC"), std::string::npos);
+    EXPECT_NE(Filter("{\"sort\":\"UPDATED_DESC\"}").rows.sql.find("ORDER BY d.updated DESC, d.id DESC"), std::string::npos);
+}
+
+TEST(Compile, SchemaIsQuotedEverywhere) {
+    pf::CompileOptions options;
+    options.schema = "public";
+    pf::CompiledRequest r = pf::Compile("{\"flow_runs\":{\"state\":{\"type\":{\"any_\":[\"RUNNING\"]}}}}",
+                                        pf::Endpoint::kFilter, options);
+    EXPECT_EQ(r.rows.sql.find("prefect"), std::string::npos);
+    EXPECT_NE(r.rows.sql.find("\"public\".\"flow_run\" fr"), std::string::npos);
+    EXPECT_NE(r.rows.sql.find("::\"public\".\"state_type\"[]"), std::string::npos);
+}
+
+TEST(Compile, ValuesAreParametersNeverText) {
+    const std::string evil = "x'); DROP TABLE prefect.deployment; --";
+    pf::CompiledRequest r = Filter("{\"deployments\":{\"name\":{\"any_\":[\"" + evil + "\"],\"like_\":\"" + evil + "\"}}}");
+    EXPECT_EQ(r.rows.sql.find("DROP"), std::string::npos);
+    ASSERT_GE(r.rows.params.size(), 2u);
+    EXPECT_EQ(r.rows.params[0].items, std::vector<std::string>{evil});
+    EXPECT_EQ(r.rows.params[1].text, "%" + evil + "%");
+}
+
+TEST(Compile, SameShapeSameText) {
+    EXPECT_EQ(Filter("{\"deployments\":{\"name\":{\"any_\":[\"a\"]}}}").rows.sql,
+              Filter("{\"deployments\":{\"name\":{\"any_\":[\"b\",\"c\",\"d\"]}}}").rows.sql);
+}
+
+TEST(Fields, AnyNotAnyLikeAndTags) {
+    EXPECT_EQ(Where("{\"deployments\":{\"id\":{\"any_\":[]}}}"), "(d.id = ANY($1::uuid[]))");
+    EXPECT_EQ(Where("{\"deployments\":{\"id\":{\"not_any_\":[]}}}"), "");
+    EXPECT_EQ(Where("{\"deployments\":{\"id\":{\"not_any_\":[\"0D000000000000000000000000000001\"]}}}"),
+              "(d.id <> ALL($1::uuid[]))");
+    EXPECT_EQ(CountParams("{\"deployments\":{\"id\":{\"not_any_\":[\"0D000000000000000000000000000001\"]}}}")[0].items,
+              std::vector<std::string>{"0d000000-0000-0000-0000-000000000001"});
+    EXPECT_EQ(Where("{\"deployments\":{\"name\":{\"like_\":\"\"}}}"), "");
+    EXPECT_EQ(Where("{\"deployments\":{\"name\":{\"like_\":\"a_b%\"}}}"), "(d.name ILIKE $1::text)");
+    EXPECT_EQ(CountParams("{\"deployments\":{\"name\":{\"like_\":\"a_b%\"}}}")[0].text, "%a_b%%");
+    EXPECT_EQ(Where("{\"deployments\":{\"tags\":{\"all_\":[]}}}"), "");
+    EXPECT_EQ(Where("{\"deployments\":{\"tags\":{\"all_\":[\"a\"]}}}"), "(d.tags ?& $1::text[])");
+    EXPECT_EQ(Where("{\"deployments\":{\"tags\":{\"any_\":[]}}}"), "(d.tags ?| $1::text[])");
+    EXPECT_EQ(Where("{\"deployments\":{\"tags\":{\"is_null_\":true}}}"), "(d.tags = '[]'::jsonb)");
+    EXPECT_EQ(Where("{\"deployments\":{\"tags\":{\"operator\":\"or_\",\"any_\":[\"a\"],\"is_null_\":false}}}"),
+              "((d.tags ?| $1::text[]) OR (d.tags <> '[]'::jsonb))");
+}
+
+TEST(Fields, OperatorAndEmptySubFilters) {
+    // an empty sub-object is TRUE: harmless under and_, everything under or_
+    EXPECT_EQ(Where("{\"deployments\":{\"name\":{},\"paused\":{\"eq_\":true}}}"), "(d.paused = $1::boolean)");
+    EXPECT_EQ(Where("{\"deployments\":{\"operator\":\"or_\",\"name\":{},\"paused\":{\"eq_\":true}}}"), "");
+    // the deprecated concurrency_limit is never appended, so it cannot make or_ TRUE
+    EXPECT_EQ(Where("{\"deployments\":{\"operator\":\"or_\",\"concurrency_limit\":{},\"paused\":{\"eq_\":true}}}"),
+              "(d.paused = $1::boolean)");
+}
+
+TEST(Fields, RelationalFiltersAreExistsSemiJoins) {
+    EXPECT_EQ(Where("{\"flows\":{}}"), "EXISTS (SELECT 1 FROM \"prefect\".\"flow\" f WHERE f.id = d.flow_id)");
+    EXPECT_EQ(Where("{\"flow_runs\":{}}"),
+              "EXISTS (SELECT 1 FROM \"prefect\".\"flow_run\" fr WHERE fr.deployment_id = d.id)");
+    EXPECT_EQ(Where("{\"task_runs\":{}}"),
+              "EXISTS (SELECT 1 FROM \"prefect\".\"flow_run\" fr JOIN \"prefect\".\"task_run\" tr ON tr.flow_run_id = "
+              "fr.id WHERE fr.deployment_id = d.id)");
+    EXPECT_EQ(Where("{\"work_pools\":{}}"),
+              "EXISTS (SELECT 1 FROM \"prefect\".\"work_queue\" wq JOIN \"prefect\".\"work_pool\" wp ON wp.id = "
+              "wq.work_pool_id WHERE wq.id = d.work_queue_id)");
+    EXPECT_EQ(Where("{\"work_pool_queues\":{\"name\":{\"startswith_\":[]}}}"),
+              "EXISTS (SELECT 1 FROM \"prefect\".\"work_queue\" wq WHERE wq.id = d.work_queue_id)");
+    EXPECT_EQ(Where("{\"deployments\":null,\"flows\":null}"), "");
+}
+
+TEST(Fields, StateDropRule) {
+    const std::string exists = "EXISTS (SELECT 1 FROM \"prefect\".\"flow_run\" fr WHERE fr.deployment_id = d.id";
+    EXPECT_EQ(Where("{\"flow_runs\":{\"state\":{\"type\":{\"any_\":[\"RUNNING\"]}}}}"),
+              exists + " AND (fr.state_type = ANY($1::text[]::\"prefect\".\"state_type\"[])))");
+    // two active fields in one sub-filter: Prefect drops the whole sub-filter
+    EXPECT_EQ(Where("{\"flow_runs\":{\"state\":{\"type\":{\"any_\":[\"RUNNING\"],\"not_any_\":[\"FAILED\"]}}}}"),
+              exists + ")");
+    // an empty sub-filter is dropped too, so it cannot make or_ TRUE here
+    EXPECT_EQ(Where("{\"flow_runs\":{\"state\":{\"operator\":\"or_\",\"type\":{\"any_\":[\"RUNNING\"]},\"name\":{}}}}"),
+              exists + " AND (fr.state_type = ANY($1::text[]::\"prefect\".\"state_type\"[])))");
+}
+
+TEST(Fields, TaskRunFlowRunIdDecisionTable) {
+    auto w = [](const std::string &inner) {
+        std::string sql = Where("{\"task_runs\":{\"flow_run_id\":" + inner + "}}");
+        size_t at = sql.find("d.id AND ");
+        return at == std::string::npos ? std::string("-") : sql.substr(at + 9, sql.size() - at - 10);
+    };
+    EXPECT_EQ(w("{}"), "(tr.flow_run_id IS NOT NULL)");
+    EXPECT_EQ(w("{\"is_null_\":true,\"any_\":[]}"), "(tr.flow_run_id IS NULL)");
+    EXPECT_EQ(w("{\"any_\":[]}"), "(tr.flow_run_id = ANY($1::uuid[]))");
+    EXPECT_EQ(w("{\"is_null_\":null,\"any_\":[]}"), "(tr.flow_run_id = ANY($1::uuid[]))");
+    EXPECT_EQ(w("{\"is_null_\":null}"), "-");
+}
+
+TEST(Fields, TimesAreInclusiveAndStartTimeCoalesces) {
+    EXPECT_NE(Where("{\"flow_runs\":{\"start_time\":{\"before_\":\"2024-01-01T00:00:00Z\"}}}")
+                  .find("(COALESCE(fr.start_time, fr.expected_start_time) <= $1::timestamptz)"),
+              std::string::npos);
+    EXPECT_NE(Where("{\"flow_runs\":{\"start_time\":{\"is_null_\":true}}}").find("(fr.start_time IS NULL)"),
+              std::string::npos);
+    // 2000-01-01T01:00:00+01:00 is PostgreSQL's epoch: 0 microseconds
+    EXPECT_EQ(CountParams("{\"flow_runs\":{\"end_time\":{\"after_\":\"2000-01-01T01:00:00+01:00\"}}}")[0].int_value, 0);
+    EXPECT_EQ(CountParams("{\"flow_runs\":{\"end_time\":{\"after_\":\"2000-01-01T00:00:01.5Z\"}}}")[0].int_value, 1500000);
+}
+
+TEST(Paging, LimitOffsetPageRules) {
+    EXPECT_EQ(Filter("{\"limit\":0}").rows.params.back().int_value, 0);
+    EXPECT_EQ(Filter("{\"limit\":\"7\",\"offset\":3.0}").limit, 7);
+    EXPECT_EQ(Filter("{\"offset\":2147483648}").rows.params.back().int_value, 2147483648LL);
+    pf::CompiledRequest p = pf::Compile("{\"limit\":10,\"page\":3}", pf::Endpoint::kPaginate, pf::CompileOptions{});
+    EXPECT_EQ(p.page, 3);
+    EXPECT_EQ(p.rows.params.back().int_value, 20);
+    pf::CompiledRequest huge = pf::Compile("{\"page\":9223372036854775807}", pf::Endpoint::kPaginate, pf::CompileOptions{});
+    EXPECT_EQ(huge.rows.params.back().int_value, INT64_MAX);  // saturates: simply beyond the last row
+    // count ignores paging keys entirely, even invalid ones
+    EXPECT_NO_THROW(pf::Compile("{\"limit\":-5,\"sort\":\"x\",\"offset\":\"y\"}", pf::Endpoint::kCount, pf::CompileOptions{}));
+}
+
+TEST(Errors, SqlStateAndPath) {
+    struct Case {
+        const char *body, *sqlstate, *path;
+    } cases[] = {
+        {"[]", "22023", "(body)"},
+        {"{", "22P02", "(body)"},
+        {"{\"limit\":201}", "22023", "limit"},
+        {"{\"limit\":-1}", "22023", "limit"},
+        {"{\"limit\":1.5}", "22023", "limit"},
+        {"{\"offset\":-1}", "22023", "offset"},
+        {"{\"sort\":\"NAME\"}", "22023", "sort"},
+        {"{\"deployments\":{\"nope\":1}}", "22023", "deployments.nope"},
+        {"{\"deployments\":{\"operator\":\"and\"}}", "22023", "deployments.operator"},
+        {"{\"deployments\":{\"id\":{\"any_\":[\"x\"]}}}", "22P02", "deployments.id.any_[0]"},
+        {"{\"flow_runs\":{\"state\":{\"type\":{\"any_\":[\"RUNNING\",\"RUNING\"]}}}}", "22023", "flow_runs.state.type.any_[1]"},
+        {"{\"flow_runs\":{\"end_time\":{\"after_\":\"2024-13-01\"}}}", "22P02", "flow_runs.end_time.after_"},
+        {"{\"flow_runs\":{\"created_by\":{\"id_\":[1]}}}", "22023", "flow_runs.created_by.id_[0]"},
+        {"{\"task_runs\":{\"subflow_runs\":{\"exists_\":\"perhaps\"}}}", "22P02", "task_runs.subflow_runs.exists_"},
+        {"{\"work_pools\":{\"name\":{\"any_\":\"x\"}}}", "22023", "work_pools.name.any_"},
+        {"{\"flows\":{\"tags\":{\"any_\":[]}}}", "22023", "flows.tags.any_"},
+    };
+    for (const Case &c : cases) {
+        Failure f = Fail(c.body);
+        EXPECT_EQ(f.sqlstate, c.sqlstate) << c.body;
+        EXPECT_EQ(f.path, c.path) << c.body;
+    }
+    EXPECT_EQ(Fail("{\"page\":0}", pf::Endpoint::kPaginate).path, "page");
+    EXPECT_EQ(Fail("{\"limit\":500}").message, "Invalid limit: must be less than or equal to 200.");
+}
+
+TEST(Errors, LimitsAreEnforced) {
+    std::string deep = std::string(40, '[') + std::string(40, ']');
+    EXPECT_EQ(Fail("{\"x\":" + deep + "}").sqlstate, "54000");
+    std::string big = "{\"deployments\":{\"name\":{\"like_\":\"" + std::string(pf::kMaxBodyBytes, 'a') + "\"}}}";
+    EXPECT_EQ(Fail(big).sqlstate, "54000");
+    // a 1 MB like_ string and 100 000 ids are valid and compile
+    std::string mb(1 << 20, 'x');
+    EXPECT_NO_THROW(Filter("{\"deployments\":{\"name\":{\"like_\":\"" + mb + "\"}}}"));
+    std::string ids = "[";
+    for (int i = 0; i < 100000; ++i) ids += std::string(i ? "," : "") + "\"00000000-0000-0000-0000-000000000000\"";
+    ids += "]";
+    EXPECT_EQ(Filter("{\"deployments\":{\"id\":{\"any_\":" + ids + "}}}").rows.params[0].items.size(), 100000u);
+}
+
+TEST(Door, ConvertsEveryExceptionIntoAPod) {
+    pf::ErrorPod err;
+    EXPECT_TRUE(pf::RunGuarded(&err, [] {}));
+    EXPECT_FALSE(pf::RunGuarded(&err, [] { throw pf::FilterError("22P02", pf::JsonPath().Key("a").Index(1), "bad", "more"); }));
+    EXPECT_STREQ(err.sqlstate, "22P02");
+    EXPECT_STREQ(err.message, "a[1]: bad");
+    EXPECT_STREQ(err.detail, "more");
+    EXPECT_FALSE(pf::RunGuarded(&err, [] { throw std::bad_alloc(); }));
+    EXPECT_STREQ(err.sqlstate, "53200");
+    EXPECT_FALSE(pf::RunGuarded(&err, [] { throw std::runtime_error("boom"); }));
+    EXPECT_STREQ(err.sqlstate, "XX000");
+    EXPECT_STREQ(err.message, "boom");
+    EXPECT_FALSE(pf::RunGuarded(&err, [] { throw 42; }));
+    EXPECT_STREQ(err.sqlstate, "XX000");
+}
+
+TEST(Door, TruncatesLongMessagesOnCharacterBoundaries) {
+    pf::ErrorPod err;
+    std::string msg;
+    for (int i = 0; i < 600; ++i) msg += "é";  // 2 bytes each, 1200 bytes
+    pf::RunGuarded(&err, [&] { throw std::runtime_error(msg); });
+    size_t n = strlen(err.message);
+    EXPECT_LT(n, sizeof err.message);
+    EXPECT_EQ(n % 2, 0u);  // never half a character
+}
