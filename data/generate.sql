@@ -110,9 +110,22 @@ $$ SELECT ((hashint8extended(k, salt) >> 11) & 9007199254740991)::float8 / 90071
 -- ri(key, salt, n): uniform integer in [0, n)
 CREATE FUNCTION pg_temp.ri(k bigint, salt int, n int) RETURNS int LANGUAGE sql IMMUTABLE AS
 $$ SELECT floor(pg_temp.rnd(k, salt) * n)::int $$;
--- uid(kind, key): a v4-shaped uuid, a pure function of (kind, key)
-CREATE FUNCTION pg_temp.uid(kind text, k bigint) RETURNS uuid LANGUAGE sql IMMUTABLE AS
-$$ SELECT overlay(overlay(md5(kind || ':' || k) PLACING '4' FROM 13 FOR 1) PLACING '8' FROM 17 FOR 1)::uuid $$;
+-- uid(kind, key): a version-4 uuid, a pure function of (kind, key) (flows, deployments, ...)
+CREATE FUNCTION pg_temp.uid(kind text, k bigint) RETURNS uuid LANGUAGE sql IMMUTABLE AS $$
+SELECT encode(int8send((hashint8extended(k, hashtextextended(kind, 1)) & -61441) | 16384)
+              || int8send((hashint8extended(k, hashtextextended(kind, 2)) & 4611686018427387903)
+                          | -9223372036854775808), 'hex')::uuid $$;
+-- uid7(ts, key, salt): a version-7 uuid for time-series rows (runs and states; Prefect 3 makes
+-- those ids with uuid7 at creation time): 48-bit unix ms of ts, then hashed bits.
+-- STABLE (not IMMUTABLE) so that it is inlined: extract(epoch FROM timestamptz) is stable.
+CREATE FUNCTION pg_temp.uid7(ts timestamptz, k bigint, salt int) RETURNS uuid LANGUAGE sql STABLE AS $$
+SELECT encode(int8send((floor(extract(epoch FROM ts) * 1000)::bigint << 16) | 28672
+                       | ((hashint8extended(k, salt) >> 52) & 4095))
+              || int8send((hashint8extended(k, salt + 1000) & 4611686018427387903)
+                          | -9223372036854775808), 'hex')::uuid $$;
+-- task k (1-based) of n of a run that started at start_at and ran for span starts here
+CREATE FUNCTION pg_temp.task_t(start_at timestamptz, span interval, k int, n int) RETURNS timestamptz
+LANGUAGE sql STABLE AS $$ SELECT start_at + span * (k - 1) / n $$;
 -- pick(array, key, salt): one element
 CREATE FUNCTION pg_temp.pick(a text[], k bigint, salt int) RETURNS text LANGUAGE sql IMMUTABLE AS
 $$ SELECT a[1 + pg_temp.ri(k, salt, cardinality(a))] $$;
@@ -133,8 +146,17 @@ TRUNCATE prefect.task_run, prefect.flow_run, prefect.deployment_schedule, prefec
          prefect.concurrency_limit_v2, prefect.work_queue, prefect.work_pool,
          prefect.block_document, prefect.flow;
 
--- Bulk-load speed: secondary indexes of the two big tables are dropped and re-created from
--- their own definitions after the load (constraint indexes and FKs stay).
+-- Bulk-load speed: the keys, foreign keys and indexes of the two big tables are dropped and
+-- re-created from their own definitions (pg_get_constraintdef / pg_get_indexdef) after the
+-- load: building an index once is much cheaper than maintaining it row by row, and re-adding a
+-- foreign key validates all rows in one join. Same names, same definitions afterwards.
+CREATE TEMP TABLE gen_saved_constraint AS
+SELECT c.conrelid::regclass::text AS tbl, c.conname, c.contype, pg_get_constraintdef(c.oid) AS def
+  FROM pg_constraint c
+ WHERE :fast_indexes = 1
+   AND c.contype IN ('p', 'u', 'f')
+   AND (c.conrelid IN ('prefect.flow_run'::regclass, 'prefect.task_run'::regclass)
+        OR c.confrelid IN ('prefect.flow_run'::regclass, 'prefect.task_run'::regclass));
 CREATE TEMP TABLE gen_saved_index AS
 SELECT i.indexname, i.indexdef
   FROM pg_indexes i
@@ -143,6 +165,8 @@ SELECT i.indexname, i.indexdef
    AND NOT EXISTS (SELECT 1 FROM pg_constraint c
                     WHERE c.conindid = format('prefect.%I', i.indexname)::regclass);
 SELECT format('DROP INDEX prefect.%I', indexname) FROM gen_saved_index ORDER BY 1 \gexec
+SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', tbl, conname)
+  FROM gen_saved_constraint ORDER BY contype = 'p', conname \gexec
 
 -- ------------------------------------------------------------------ shared value pools
 -- 64 tag sets (k = 0 is the empty set; the others draw each tag with p = 0.18)
@@ -527,6 +551,7 @@ WITH runs AS (
      CROSS JOIN LATERAL (SELECT r.k > r.n_runs - r.n_future AS future,
                                 r.k > r.n_runs - r.n_future OR r.periodic
                                 OR (r.sched_id IS NOT NULL AND pg_temp.rnd(r.key, 143) < 0.7) AS on_schedule) AS o
+    OFFSET 0   -- each level is computed once per row (no re-expansion of its expressions above)
 ), stated AS (
     SELECT t.*,
            CASE WHEN t.future THEN 'SCHEDULED/Scheduled'
@@ -548,6 +573,7 @@ WITH runs AS (
            END AS st,
            (t.sched_id IS NOT NULL AND t.on_schedule AND pg_temp.rnd(t.key, 146) < 0.95) AS auto_scheduled
       FROM timed t
+    OFFSET 0
 ), shaped AS (
     SELECT s.*, split_part(s.st, '/', 1) AS state_type_t, split_part(s.st, '/', 2) AS state_name_t,
            -- started?  (crashed/cancelled runs sometimes never started)
@@ -562,15 +588,20 @@ WITH runs AS (
                  :'t0'::timestamptz - interval '1 second') AS start_at,
            interval '1 second' * power(10, 0.7 + 3.2 * pg_temp.rnd(s.key, 150)) AS duration
       FROM stated s
+    OFFSET 0
 ), spanned AS (
     -- span: how long the run has been executing (finished: its duration; otherwise until t0)
     SELECT x.*,
            CASE WHEN x.state_type_t IN ('COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED', 'SCHEDULED')
                 THEN least(x.duration, :'t0'::timestamptz - x.start_at)
-                ELSE :'t0'::timestamptz - x.start_at END AS span
+                ELSE :'t0'::timestamptz - x.start_at END AS span,
+           least(CASE WHEN x.auto_scheduled THEN x.expected - interval '1 hour' * (1 + 24 * pg_temp.rnd(x.key, 172))
+                      ELSE x.expected - interval '1 second' * 2 * pg_temp.rnd(x.key, 172) END,
+                 :'t0'::timestamptz - interval '1 second' * (1 + 60 * pg_temp.rnd(x.key, 173))) AS created
       FROM shaped x
+    OFFSET 0
 )
-SELECT x.key, pg_temp.uid('flow_run', x.key) AS id, x.dep_idx, x.deployment_id, x.flow_idx, x.flow_id,
+SELECT x.key, pg_temp.uid7(x.created, x.key, 1) AS id, x.created, x.dep_idx, x.deployment_id, x.flow_idx, x.flow_id,
        x.deployment_version, x.work_queue_name, x.work_queue_id, x.auto_scheduled, x.k,
        pg_temp.slug2(x.key) AS name,
        CASE WHEN x.st IS NOT NULL THEN x.state_type_t::prefect.state_type END AS state_type,
@@ -601,7 +632,7 @@ INSERT INTO prefect.flow_run (id, created, updated, name, state_type, run_count,
     context, empirical_policy, tags, auto_scheduled, flow_id, deployment_id, parent_task_run_id, state_id,
     state_name, infrastructure_document_id, work_queue_name, state_timestamp, created_by, infrastructure_pid,
     work_queue_id, job_variables, deployment_version, labels)
-SELECT r.id, cr.created, coalesce(ts.state_timestamp, cr.created), r.name, r.state_type, r.run_count,
+SELECT r.id, r.created, coalesce(ts.state_timestamp, r.created), r.name, r.state_type, r.run_count,
        r.expected_start_time, r.next_scheduled_start_time, r.start_time, r.end_time, r.total_run_time, r.flow_version,
        coalesce(dp.parameters, '{}')
          || CASE WHEN pg_temp.rnd(r.key, 160) < 0.1 THEN '{"dry_run": true}'::jsonb ELSE '{}'::jsonb END,
@@ -614,7 +645,7 @@ SELECT r.id, cr.created, coalesce(ts.state_timestamp, cr.created), r.name, r.sta
             ELSE '{"retries": 0, "resuming": false, "retry_type": null, "pause_keys": [], "retry_delay": 0, "max_retries": 0, "retry_delay_seconds": 0.0}'::jsonb END,
        CASE WHEN r.auto_scheduled THEN '["auto-scheduled"]'::jsonb || r.dep_tags ELSE r.dep_tags END,
        r.auto_scheduled, r.flow_id, r.deployment_id, NULL,
-       CASE WHEN r.state_type IS NOT NULL THEN pg_temp.uid('flow_run_state', r.key) END,
+       CASE WHEN r.state_type IS NOT NULL THEN pg_temp.uid7(ts.state_timestamp, r.key, 11) END,
        r.state_name, dp.infrastructure_document_id, r.work_queue_name, ts.state_timestamp,
        CASE WHEN r.auto_scheduled THEN jsonb_build_object('id', r.sched_id, 'display_value', r.sched_display, 'type', 'SCHEDULE')
             WHEN r.dep_idx IS NOT NULL AND pg_temp.rnd(r.key, 162) < 0.3 THEN
@@ -634,11 +665,8 @@ SELECT r.id, cr.created, coalesce(ts.state_timestamp, cr.created), r.name, r.sta
                  || jsonb_build_object('prefect.flow.id', r.flow_id::text, 'prefect.deployment.id', r.deployment_id::text) END
   FROM gen_fr r
   LEFT JOIN prefect.deployment dp ON dp.id = r.deployment_id AND r.dep_idx IS NOT NULL
- CROSS JOIN LATERAL (SELECT least(CASE WHEN r.auto_scheduled THEN r.expected_start_time - interval '1 hour' * (1 + 24 * pg_temp.rnd(r.key, 172))
-                                       ELSE r.expected_start_time - interval '1 second' * 2 * pg_temp.rnd(r.key, 172) END,
-                                  :'t0'::timestamptz - interval '1 second' * (1 + 60 * pg_temp.rnd(r.key, 173))) AS created) AS cr
  CROSS JOIN LATERAL (SELECT CASE WHEN r.state_type IS NOT NULL
-                                 THEN least(coalesce(r.end_time, r.start_time, cr.created), :'t0'::timestamptz) END AS state_timestamp) AS ts
+                                 THEN least(coalesce(r.end_time, r.start_time, r.created), :'t0'::timestamptz) END AS state_timestamp) AS ts
  ORDER BY r.key;
 
 -- ------------------------------------------------------------------ task_run (for top-level runs)
@@ -651,7 +679,7 @@ SELECT r.key, r.id AS flow_run_id, r.flow_idx, r.st, r.start_at, r.span, r.run_c
        1 + pg_temp.ri(r.key, 180, greatest(1, (2 * :tasks_mean - 1)::int)) AS n_tasks
   FROM gen_fr r WHERE r.started;
 CREATE TEMP TABLE gen_parent AS
-SELECT s.key * 64 + k AS tkey, s.key AS run_key, 1 + pg_temp.ri(s.key * 64 + k, 185, :n_flows) AS sub_flow_idx
+SELECT s.key * 64 + k AS tkey, s.key AS run_key, k AS tk, 1 + pg_temp.ri(s.key * 64 + k, 185, :n_flows) AS sub_flow_idx
   FROM gen_task_src s CROSS JOIN LATERAL generate_series(1, s.n_tasks) AS k
  WHERE pg_temp.rnd(s.key * 64 + k, 181) < 0.015;
 ALTER TABLE gen_parent ADD PRIMARY KEY (tkey);
@@ -664,7 +692,7 @@ INSERT INTO prefect.task_run (id, created, updated, name, state_type, run_count,
     next_scheduled_start_time, start_time, end_time, total_run_time, task_key, dynamic_key, cache_key,
     cache_expiration, task_version, empirical_policy, task_inputs, tags, flow_run_id, state_id, state_name,
     state_timestamp, flow_run_run_count, labels)
-SELECT pg_temp.uid('task_run', t.tkey), t.t_start - interval '5 milliseconds',
+SELECT pg_temp.uid7(t.t_start - interval '5 milliseconds', t.tkey, 2), t.t_start - interval '5 milliseconds',
        CASE WHEN t.tst IN ('COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED') THEN t.t_end ELSE t.t_start END,
        t.task_name || '-' || t.dynamic_key,
        t.tst::prefect.state_type,
@@ -683,12 +711,13 @@ SELECT pg_temp.uid('task_run', t.tkey), t.t_start - interval '5 milliseconds',
             THEN '{"retries": 3, "retry_delay": 10, "max_retries": 3, "retry_delay_seconds": 10.0, "retry_jitter_factor": null}'::jsonb
             ELSE '{"retries": 0, "retry_delay": 0, "max_retries": 0, "retry_delay_seconds": 0.0, "retry_jitter_factor": null}'::jsonb END,
        CASE WHEN t.k > 1 AND pg_temp.rnd(t.tkey, 184) < 0.5
-              THEN jsonb_build_object('data', jsonb_build_array(jsonb_build_object('input_type', 'task_run', 'id', pg_temp.uid('task_run', t.tkey - 1))))
+              THEN jsonb_build_object('data', jsonb_build_array(jsonb_build_object('input_type', 'task_run', 'id', pg_temp.uid7(t.t_prev - interval '5 milliseconds', t.tkey - 1, 2))))
             WHEN t.k = 1 AND pg_temp.rnd(t.tkey, 184) < 0.3
               THEN '{"start_date": [{"input_type": "parameter", "name": "start_date"}]}'::jsonb
             ELSE '{}'::jsonb END,
        t.dep_tags, t.flow_run_id,
-       pg_temp.uid('task_run_state', t.tkey), t.tsn,
+       pg_temp.uid7(CASE WHEN t.tst IN ('COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED') THEN t.t_end ELSE t.t_start END, t.tkey, 12),
+       t.tsn,
        CASE WHEN t.tst IN ('COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED') THEN t.t_end ELSE t.t_start END,
        t.run_count,
        CASE WHEN pg_temp.rnd(t.key, 171) < 0.1 THEN NULL ELSE '{}'::jsonb END
@@ -696,8 +725,9 @@ SELECT pg_temp.uid('task_run', t.tkey), t.t_start - interval '5 milliseconds',
     SELECT s.key, s.flow_idx, s.flow_run_id, s.dep_tags, s.run_count, k, s.key * 64 + k AS tkey,
            coalesce(sf.name, fn.fn_name) AS task_name,
            CASE WHEN p.tkey IS NULL THEN (k - 1) / 12 ELSE k - 1 END::text AS dynamic_key,
-           s.start_at + s.span * (k - 1) / s.n_tasks AS t_start,
-           s.start_at + s.span * k / s.n_tasks AS t_end,
+           pg_temp.task_t(s.start_at, s.span, k, s.n_tasks) AS t_start,
+           pg_temp.task_t(s.start_at, s.span, k + 1, s.n_tasks) AS t_end,
+           pg_temp.task_t(s.start_at, s.span, k - 1, s.n_tasks) AS t_prev,
            pg_temp.rnd(s.key * 64 + k, 188) < 0.1 AS cached,
            pg_temp.rnd(s.key * 64 + k, 189) < 0.1 AS retries,
            split_part(ts, '/', 1) AS tst, split_part(ts, '/', 2) AS tsn
@@ -719,6 +749,7 @@ SELECT pg_temp.uid('task_run', t.tkey), t.t_start - interval '5 milliseconds',
                           ELSE 'RUNNING/Running' END
                 WHEN s.st IN ('PAUSED/Paused', 'PAUSED/Suspended') THEN 'PAUSED/Paused'
                 ELSE 'COMPLETED/Completed' END AS ts) AS tstate
+    OFFSET 0
   ) AS t;
 
 -- ------------------------------------------------------------------ subflow runs and their tasks
@@ -726,12 +757,13 @@ SELECT pg_temp.uid('task_run', t.tkey), t.t_start - interval '5 milliseconds',
 -- One subflow run per tracking task, in the tracking task's state and time window; 15% of them
 -- carry a deployment (run_deployment()).
 CREATE TEMP TABLE gen_sub AS
-SELECT p.tkey, pg_temp.uid('subflow_run', p.tkey) AS id,
+SELECT p.tkey, pg_temp.uid7(tr.created, p.tkey, 3) AS id,
        tr.id AS parent_task_run_id, tr.state_type, tr.state_name, tr.start_time, tr.end_time, tr.created,
        tr.tags, f.idx AS flow_idx, f.id AS flow_id, f.name AS flow_name,
        CASE WHEN pg_temp.rnd(p.tkey, 200) < 0.15 THEN pg_temp.uid('deployment', 1 + pg_temp.ri(p.tkey, 201, :n_dep)) END AS deployment_id
   FROM gen_parent p
-  JOIN prefect.task_run tr ON tr.id = pg_temp.uid('task_run', p.tkey)
+  JOIN gen_task_src ts ON ts.key = p.run_key
+  JOIN prefect.task_run tr ON tr.id = pg_temp.uid7(pg_temp.task_t(ts.start_at, ts.span, p.tk, ts.n_tasks) - interval '5 milliseconds', p.tkey, 2)
   JOIN gen_flow f ON f.idx = p.sub_flow_idx;
 INSERT INTO prefect.flow_run (id, created, updated, name, state_type, run_count, expected_start_time,
     next_scheduled_start_time, start_time, end_time, total_run_time, flow_version, parameters, idempotency_key,
@@ -746,7 +778,7 @@ SELECT s.id, s.created, coalesce(s.end_time, s.start_time, s.created), pg_temp.s
        CASE WHEN s.deployment_id IS NOT NULL THEN md5('subflow-idem' || s.tkey) END,
        '{}'::jsonb,
        '{"retries": 0, "resuming": false, "retry_type": null, "pause_keys": [], "retry_delay": 0, "max_retries": 0, "retry_delay_seconds": 0.0}'::jsonb,
-       s.tags, false, s.flow_id, s.deployment_id, s.parent_task_run_id, pg_temp.uid('subflow_run_state', s.tkey),
+       s.tags, false, s.flow_id, s.deployment_id, s.parent_task_run_id, pg_temp.uid7(coalesce(s.end_time, s.start_time, s.created), s.tkey, 13),
        s.state_name, NULL, NULL, coalesce(s.end_time, s.start_time, s.created),
        CASE WHEN s.deployment_id IS NOT NULL THEN jsonb_build_object('id', s.deployment_id, 'display_value', 'run_deployment', 'type', 'DEPLOYMENT') END,
        NULL, NULL, '{}'::jsonb, NULL,
@@ -756,11 +788,11 @@ INSERT INTO prefect.task_run (id, created, updated, name, state_type, run_count,
     next_scheduled_start_time, start_time, end_time, total_run_time, task_key, dynamic_key, cache_key,
     cache_expiration, task_version, empirical_policy, task_inputs, tags, flow_run_id, state_id, state_name,
     state_timestamp, flow_run_run_count, labels)
-SELECT pg_temp.uid('subflow_task_run', s.tkey * 8 + k), tt.t_start, coalesce(tt.t_end, tt.t_start), fn.fn_name || '-0',
+SELECT pg_temp.uid7(tt.t_start, s.tkey * 8 + k, 4), tt.t_start, coalesce(tt.t_end, tt.t_start), fn.fn_name || '-0',
        tt.tst, 1, tt.t_start, NULL, tt.t_start, tt.t_end, coalesce(tt.t_end - tt.t_start, interval '0'),
        fn.fn_name || '-' || left(md5(fn.fn_name || s.flow_idx), 8), '0', NULL, NULL, NULL,
        '{"retries": 0, "retry_delay": 0, "max_retries": 0, "retry_delay_seconds": 0.0, "retry_jitter_factor": null}'::jsonb,
-       '{}'::jsonb, s.tags, s.id, pg_temp.uid('subflow_task_run_state', s.tkey * 8 + k), tt.tsn,
+       '{}'::jsonb, s.tags, s.id, pg_temp.uid7(coalesce(tt.t_end, tt.t_start), s.tkey * 8 + k, 14), tt.tsn,
        coalesce(tt.t_end, tt.t_start), 1, '{}'::jsonb
   FROM gen_sub s
  CROSS JOIN LATERAL generate_series(1, 1 + pg_temp.ri(s.tkey, 202, 4)) AS k
@@ -776,11 +808,11 @@ SELECT pg_temp.uid('subflow_task_run', s.tkey * 8 + k), tt.t_start, coalesce(tt.
 INSERT INTO prefect.task_run (id, created, updated, name, state_type, run_count, expected_start_time,
     start_time, end_time, total_run_time, task_key, dynamic_key, empirical_policy, task_inputs, tags,
     flow_run_id, state_id, state_name, state_timestamp, flow_run_run_count)
-SELECT pg_temp.uid('autonomous_task', i), st, st + dur, fn.fn_name || '-' || left(dk::text, 3),
+SELECT pg_temp.uid7(st, i, 5), st, st + dur, fn.fn_name || '-' || left(dk::text, 3),
        CASE WHEN pg_temp.rnd(i, 211) < 0.9 THEN 'COMPLETED' ELSE 'FAILED' END::prefect.state_type, 1, st, st, st + dur, dur,
        fn.fn_name || '-' || left(md5(fn.fn_name), 8), dk::text,
        '{"retries": 0, "retry_delay": 0, "max_retries": 0, "retry_delay_seconds": 0.0, "retry_jitter_factor": null}'::jsonb,
-       '{}'::jsonb, '["background"]'::jsonb, NULL, pg_temp.uid('autonomous_task_state', i),
+       '{}'::jsonb, '["background"]'::jsonb, NULL, pg_temp.uid7(st + dur, i, 15),
        CASE WHEN pg_temp.rnd(i, 211) < 0.9 THEN 'Completed' ELSE 'Failed' END, st + dur, 0
   FROM generate_series(1, greatest(5, round(:n_dep * 0.05))::int) AS i
   JOIN gen_fn fn ON fn.fn = pg_temp.ri(i, 212, 12)
@@ -790,6 +822,8 @@ SELECT pg_temp.uid('autonomous_task', i), st, st + dur, fn.fn_name || '-' || lef
 
 -- ------------------------------------------------------------------ indexes back, done
 \echo re-creating indexes
+SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', tbl, conname, def)
+  FROM gen_saved_constraint ORDER BY contype <> 'p', conname \gexec
 SELECT indexdef FROM gen_saved_index ORDER BY indexname \gexec
 COMMIT;
 
@@ -804,12 +838,13 @@ ANALYZE prefect.deployment_schedule;
 ANALYZE prefect.flow_run;
 ANALYZE prefect.task_run;
 
-SELECT 'flow' AS "table", count(*) AS "rows" FROM prefect.flow
-UNION ALL SELECT 'block_document', count(*) FROM prefect.block_document
-UNION ALL SELECT 'work_pool', count(*) FROM prefect.work_pool
-UNION ALL SELECT 'work_queue', count(*) FROM prefect.work_queue
-UNION ALL SELECT 'concurrency_limit_v2', count(*) FROM prefect.concurrency_limit_v2
-UNION ALL SELECT 'deployment', count(*) FROM prefect.deployment
-UNION ALL SELECT 'deployment_schedule', count(*) FROM prefect.deployment_schedule
-UNION ALL SELECT 'flow_run', count(*) FROM prefect.flow_run
-UNION ALL SELECT 'task_run', count(*) FROM prefect.task_run;
+SELECT t AS "table", n AS "rows" FROM (
+          SELECT 1, 'flow', count(*) FROM prefect.flow
+UNION ALL SELECT 2, 'block_document', count(*) FROM prefect.block_document
+UNION ALL SELECT 3, 'work_pool', count(*) FROM prefect.work_pool
+UNION ALL SELECT 4, 'work_queue', count(*) FROM prefect.work_queue
+UNION ALL SELECT 5, 'concurrency_limit_v2', count(*) FROM prefect.concurrency_limit_v2
+UNION ALL SELECT 6, 'deployment', count(*) FROM prefect.deployment
+UNION ALL SELECT 7, 'deployment_schedule', count(*) FROM prefect.deployment_schedule
+UNION ALL SELECT 8, 'flow_run', count(*) FROM prefect.flow_run
+UNION ALL SELECT 9, 'task_run', count(*) FROM prefect.task_run) AS c(o, t, n) ORDER BY o;
