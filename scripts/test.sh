@@ -42,6 +42,12 @@ if [[ -x test/property/run.sh ]]; then
     record "property test" $?
 fi
 
+if [[ -x test/http/run.sh ]]; then
+    echo "== HTTP server tests"
+    test/http/run.sh
+    record "http tests" $?
+fi
+
 if grep -q "server process .* was terminated\|PANIC" "$PG_TMP_DIR/server.log"; then
     echo "server log shows a crash:"; grep -n "terminated\|PANIC" "$PG_TMP_DIR/server.log"
     record "server log" 1

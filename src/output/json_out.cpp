@@ -24,13 +24,13 @@ struct EscapeTable {
     char cls[256];
     constexpr EscapeTable() : cls() {
         for (int i = 0; i < 0x20; i++) cls[i] = 'u';
-        cls['\b'] = 'b';
-        cls['\t'] = 't';
-        cls['\n'] = 'n';
-        cls['\f'] = 'f';
-        cls['\r'] = 'r';
-        cls['"'] = '"';
-        cls['\\'] = '\\';
+        cls[0x08] = 'b';
+        cls[0x09] = 't';
+        cls[0x0A] = 'n';
+        cls[0x0C] = 'f';
+        cls[0x0D] = 'r';
+        cls[0x22] = '"';
+        cls[0x5C] = '\\';
         for (int i = 0x80; i < 0x100; i++) cls[i] = 'U';
     }
 };
