@@ -1,0 +1,49 @@
+-- Plan shapes of the compiled statements (regression guard for speed): with sequential scans
+-- disabled and the planner pinned, each selective filter must be answerable through an index
+-- and as a semi-join, and related rows (queue, pool, limit, schedules) come from index lookups
+-- inside the same plan (no per-row statements). Parameters are inlined as literals here, which
+-- is what a custom plan sees.
+BEGIN;
+\i test/data/fixture.sql
+ANALYZE prefect.flow, prefect.deployment, prefect.flow_run, prefect.task_run, prefect.work_queue,
+        prefect.work_pool, prefect.deployment_schedule, prefect.concurrency_limit_v2;
+SET LOCAL enable_seqscan = off;
+SET LOCAL jit = off;
+SET LOCAL max_parallel_workers_per_gather = 0;
+SET LOCAL random_page_cost = 1.1;
+\set QUIET on
+CREATE FUNCTION pg_temp.plan(body jsonb, which text DEFAULT 'rows') RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+    compiled jsonb := prefect.deployments_filter_sql(body);
+    sql text := compiled->>'sql';
+    p jsonb;
+    literal text;
+    line text;
+BEGIN
+    IF which = 'count' THEN  -- the count statement is the page statement's WHERE over count(*)
+        sql := 'SELECT count(*) FROM "prefect"."deployment" d' ||
+               coalesce(substring(sql FROM '"deployment" d( WHERE .*) ORDER BY d\.'), '');
+    END IF;
+    FOR i IN REVERSE jsonb_array_length(compiled->'params') .. 1 LOOP
+        p := compiled->'params'->(i - 1);
+        literal := CASE jsonb_typeof(p)
+            WHEN 'array' THEN quote_literal(ARRAY(SELECT jsonb_array_elements_text(p))::text)
+            ELSE quote_literal(p #>> '{}') END;
+        sql := replace(sql, '$' || i || '::', literal || '::');
+    END LOOP;
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || sql LOOP
+        RETURN NEXT line;
+    END LOOP;
+END $$;
+\set QUIET off
+
+-- the default page: one statement, related rows by index, no per-row queries
+SELECT * FROM pg_temp.plan('{"limit": 100}');
+-- flow runs by state and time window: semi-join through flow_run indexes
+SELECT * FROM pg_temp.plan('{"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}, "start_time": {"after_": "2024-04-01T00:00:00Z"}}}', 'count');
+-- task runs by state
+SELECT * FROM pg_temp.plan('{"task_runs": {"state": {"type": {"any_": ["FAILED"]}}}}', 'count');
+-- flows by name, work pools by name
+SELECT * FROM pg_temp.plan('{"flows": {"name": {"any_": ["etl"]}}}', 'count');
+SELECT * FROM pg_temp.plan('{"work_pools": {"name": {"any_": ["k8s-pool"]}}}', 'count');
+ROLLBACK;
