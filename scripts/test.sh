@@ -42,6 +42,12 @@ if [[ -x test/property/run.sh ]]; then
     record "property test" $?
 fi
 
+if [[ -x test/robustness/run.sh ]]; then
+    echo "== robustness tests"
+    test/robustness/run.sh
+    record "robustness tests" $?
+fi
+
 if [[ -x test/http/run.sh ]]; then
     echo "== HTTP server tests"
     test/http/run.sh
