@@ -96,6 +96,16 @@ TEST(Compile, SameShapeSameText) {
               Filter("{\"deployments\":{\"name\":{\"any_\":[\"b\",\"c\",\"d\"]}}}").rows.sql);
 }
 
+TEST(Compile, CustomPlansOnlyWhereValuesDecideThePlan) {
+    EXPECT_FALSE(Filter("{}").rows.custom_plan);
+    EXPECT_FALSE(Filter("{\"deployments\":{\"name\":{\"any_\":[\"a\"]}}}").rows.custom_plan);
+    EXPECT_TRUE(Filter("{\"flow_runs\":{}}").rows.custom_plan);
+    EXPECT_TRUE(Filter("{\"task_runs\":{}}").rows.custom_plan);
+    EXPECT_TRUE(Filter("{\"deployments\":{\"name\":{\"like_\":\"a\"}}}").rows.custom_plan);
+    EXPECT_FALSE(Filter("{\"deployments\":{\"name\":{\"like_\":\"\"}}}").rows.custom_plan);
+    EXPECT_TRUE(pf::Compile("{\"flow_runs\":{}}", pf::Endpoint::kCount, pf::CompileOptions{}).count.custom_plan);
+}
+
 TEST(Fields, AnyNotAnyLikeAndTags) {
     EXPECT_EQ(Where("{\"deployments\":{\"id\":{\"any_\":[]}}}"), "(d.id = ANY($1::uuid[]))");
     EXPECT_EQ(Where("{\"deployments\":{\"id\":{\"not_any_\":[]}}}"), "");

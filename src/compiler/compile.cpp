@@ -78,9 +78,14 @@ public:
     const std::string &Schema() const { return schema_; }
     std::vector<Param> &Params() { return params_; }
 
+    // Whether the values decide the best plan (see Statement::custom_plan).
+    void MarkValueSensitive() { value_sensitive_ = true; }
+    bool ValueSensitive() const { return value_sensitive_; }
+
 private:
     std::string schema_;
     std::vector<Param> params_;
+    bool value_sensitive_ = false;
 };
 
 Expr Combine(const std::vector<Expr> &list, bool use_or) {
@@ -179,6 +184,7 @@ std::optional<Expr> CompileLeaf(const FieldSpec &field, const Json &value, const
         case FieldKind::kLike: {
             const std::string &s = ExpectString(value, path);
             if (s.empty()) return std::nullopt;
+            b.MarkValueSensitive();
             return Expr::Sql("(" + col + " ILIKE " + b.Placeholder(TextParam("%" + s + "%")) + ")");
         }
         case FieldKind::kTagsAll: {
@@ -223,6 +229,7 @@ std::optional<Expr> CompileLeaf(const FieldSpec &field, const Json &value, const
         case FieldKind::kStartsWith: {
             Param p = TextList(value, path, "", "%");
             if (p.items.empty()) return Expr{Expr::kEmpty, {}};  // sa.or_() with no clauses
+            b.MarkValueSensitive();
             return Expr::Sql("(" + col + " ILIKE ANY(" + b.Placeholder(std::move(p)) + "))");
         }
         case FieldKind::kCreatedByIdAny: {
@@ -233,6 +240,7 @@ std::optional<Expr> CompileLeaf(const FieldSpec &field, const Json &value, const
         case FieldKind::kFlowOrDeploymentLike: {
             const std::string &s = ExpectString(value, path);
             if (s.empty()) return std::nullopt;
+            b.MarkValueSensitive();
             std::string ph = b.Placeholder(TextParam("%" + s + "%"));
             return Expr::Sql("(" + col + " ILIKE " + ph + " OR EXISTS (SELECT 1 FROM " + b.Table("flow") +
                              " fn WHERE fn.id = d.flow_id AND fn.name ILIKE " + ph + "))");
@@ -364,6 +372,7 @@ std::string WhereClause(const TopFilters &top, Builder &b) {
         conjuncts.push_back("EXISTS (SELECT 1 FROM " + b.Table("flow") + " f WHERE f.id = d.flow_id" + and_sql(e) + ")");
     }
     if (top.flow_runs || top.task_runs) {
+        b.MarkValueSensitive();
         std::string sql = "EXISTS (SELECT 1 FROM " + b.Table("flow_run") + " fr";
         if (top.task_runs) sql += " JOIN " + b.Table("task_run") + " tr ON tr.flow_run_id = fr.id";
         sql += " WHERE fr.deployment_id = d.id";
@@ -523,8 +532,10 @@ CompiledRequest Compile(std::string_view body_json, Endpoint endpoint, const Com
     if (endpoint != Endpoint::kFilter) {
         out.count.sql = "SELECT count(*) FROM " + b.Table("deployment") + " d" + where;
         out.count.params = filter_params;
+        out.count.custom_plan = b.ValueSensitive();
     }
     if (endpoint != Endpoint::kCount) {
+        out.rows.custom_plan = b.ValueSensitive();
         out.rows.sql = RowsSql(where, sort, b);
         out.rows.params = std::move(b.Params());
         out.rows.params[filter_params.size()].int_value = out.limit;

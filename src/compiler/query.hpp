@@ -29,6 +29,11 @@ const char *ParamTypeSqlName(ParamType type);  // "uuid[]", "text[]", ...
 struct Statement {
     std::string sql;
     std::vector<Param> params;
+    // Plan with the actual values every time (PostgreSQL's plan_cache_mode = force_custom_plan
+    // for this statement). Set when the best plan depends on the values: flow-run / task-run
+    // filters (skewed states and time windows) and ILIKE patterns. Otherwise PostgreSQL's plan
+    // cache may switch to a generic plan when that is not costlier (doc/design.md).
+    bool custom_plan = false;
 };
 
 // Everything an entry point needs: the statements to run and the paging facts it echoes.

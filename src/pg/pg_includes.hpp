@@ -8,6 +8,7 @@ extern "C" {
 
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "access/htup_details.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"

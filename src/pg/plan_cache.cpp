@@ -1,8 +1,10 @@
 // Plan cache: a fixed array of entries in TopMemoryContext, least-recently-used eviction.
 // Plans are kept with SPI_keepplan, so PostgreSQL's plan cache revalidates them after DDL.
-// Plans are prepared with CURSOR_OPT_CUSTOM_PLAN: filter values are skewed (a state type, a
-// time window, a name pattern) and a generic plan can be many times slower than a custom one,
-// so we keep parse/analysis cached but plan with the actual values (see doc/design.md).
+// Statements whose best plan depends on the values (flow-run / task-run filters, ILIKE
+// patterns) are prepared with CURSOR_OPT_CUSTOM_PLAN: parse and analysis stay cached, planning
+// uses the actual values, because a generic plan can be many times slower there. Other
+// statements use PostgreSQL's default: custom plans first, then the generic plan once it is not
+// costlier than the custom ones (see doc/design.md).
 #include "pg/plan_cache.hpp"
 
 
@@ -35,7 +37,7 @@ bool SameArgs(const CacheEntry &e, int nargs, const Oid *argtypes) {
 
 }  // namespace
 
-SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes) {
+SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool custom_plan) {
     uint32 hash = hash_bytes(reinterpret_cast<const unsigned char *>(sql), static_cast<int>(strlen(sql)));
     for (int i = 0; i < cache_used; ++i) {
         CacheEntry &e = cache[i];
@@ -45,7 +47,8 @@ SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes) {
         }
     }
 
-    SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(argtypes), CURSOR_OPT_CUSTOM_PLAN);
+    SPIPlanPtr plan =
+        SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(argtypes), custom_plan ? CURSOR_OPT_CUSTOM_PLAN : 0);
     if (plan == nullptr)
         elog(ERROR, "prefect_filter: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
     if (nargs > kMaxArgs) return plan;  // too many to key; use once (freed with the SPI context)

@@ -127,7 +127,7 @@ uint64 Execute(const Statement &stmt) {
         types[i] = ParamTypeOid(stmt.params[static_cast<size_t>(i)].type);
         values[i] = ParamDatum(stmt.params[static_cast<size_t>(i)]);
     }
-    SPIPlanPtr plan = CachedPlan(stmt.sql.c_str(), nargs, types);
+    SPIPlanPtr plan = CachedPlan(stmt.sql.c_str(), nargs, types, stmt.custom_plan);
     int rc = SPI_execute_plan(plan, values, nullptr, true, 0);
     if (rc != SPI_OK_SELECT) elog(ERROR, "prefect_filter: SPI_execute_plan returned %s", SPI_result_code_string(rc));
     return SPI_processed;

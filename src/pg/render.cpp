@@ -22,11 +22,15 @@ private:
     StringInfo buf_;
 };
 
+// One row of the page statement, deformed once (heap_deform_tuple) rather than walked per column.
 struct Row {
-    HeapTuple tuple;
-    TupleDesc desc;
+    Datum *values;
+    bool *nulls;
 
-    Datum Get(int column, bool *isnull) const { return SPI_getbinval(tuple, desc, column + 1, isnull); }
+    Datum Get(int column, bool *isnull) const {
+        *isnull = nulls[column];
+        return values[column];
+    }
 };
 
 // Writes `,"key":` (every key but an object's first, which callers write with its brace).
@@ -456,12 +460,16 @@ void RenderDeployments(StringInfo out, SPITupleTable *table, uint64 nrows) {
         Oid elem_types[9];
         for (int i = 0; i < 9; ++i)
             elem_types[i] = get_element_type(SPI_gettypeid(table->tupdesc, kColSchedId + i + 1));
+        Row row{static_cast<Datum *>(palloc(kRenderColumnCount * sizeof(Datum))),
+                static_cast<bool *>(palloc(kRenderColumnCount * sizeof(bool)))};
         for (uint64 i = 0; i < nrows; ++i) {
             if (i) appendStringInfoChar(out, ',');
-            Row row{table->vals[i], table->tupdesc};
+            heap_deform_tuple(table->vals[i], table->tupdesc, row.values, row.nulls);
             Deployment(out, row, elem_types);
             CHECK_FOR_INTERRUPTS();
         }
+        pfree(row.values);
+        pfree(row.nulls);
     }
     appendStringInfoChar(out, ']');
 }
