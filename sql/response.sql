@@ -20,7 +20,11 @@ INSERT INTO prefect.deployment (id, created, updated, name, flow_id, version, de
    '{"type": "USER"}', '{"collision_strategy": "CANCEL_NEW", "grace_period_seconds": 120}'),
   ('0d000000-0000-0000-0000-0000000000a2', '2024-05-02T00:00:00Z', '2024-05-02T00:00:00Z', 'all-nulls',
    '0f000000-0000-0000-0000-000000000002', NULL, NULL, false, '[]', NULL, '{}', '{}', NULL, NULL, NULL, NULL,
-   NULL, 'NOT_READY', false, NULL, NULL, NULL, NULL);
+   NULL, 'NOT_READY', false, NULL, NULL, NULL, NULL),
+  ('0d000000-0000-0000-0000-0000000000a3', '2024-05-03T00:00:00Z', '2024-05-03T00:00:00Z', 'normalised',
+   '0f000000-0000-0000-0000-000000000002', NULL, NULL, false, '[]', '{}', '{}', '{}', '[]', '{}', NULL, NULL,
+   NULL, 'READY', true, NULL, '{"id": "0AAAAAAA00000000000000000000000B", "type": null, "display_value": "x"}',
+   '{"id": "not-a-uuid", "display_value": "y"}', '{"collision_strategy": "ENQUEUE", "grace_period_seconds": 120.0}');
 INSERT INTO prefect.deployment_schedule (id, created, updated, deployment_id, schedule, active, max_scheduled_runs,
                                          parameters, slug) VALUES
   ('5c000000-0000-0000-0000-0000000000a1', '2024-05-01T00:00:00Z', '2024-05-05T00:00:00Z',
@@ -46,6 +50,8 @@ SELECT prefect.deployments_filter('{"deployments": {"id": {"any_": ["0d000000-00
 SELECT prefect.deployments_filter('{"deployments": {"id": {"any_": ["0d000000-0000-0000-0000-000000000004"]}}}');
 -- every nullable column NULL
 SELECT prefect.deployments_filter('{"deployments": {"name": {"any_": ["all-nulls"]}}}');
+-- created_by id in another UUID spelling is emitted canonical; an integral 120.0 for an int field
+SELECT prefect.deployments_filter('{"deployments": {"name": {"any_": ["normalised"]}}}');
 -- awkward strings, numbers in JSONB, five schedules in Prefect's order (updated DESC, then id)
 SELECT prefect.deployments_filter('{"deployments": {"id": {"any_": ["0d000000-0000-0000-0000-0000000000a1"]}}}');
 

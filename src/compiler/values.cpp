@@ -3,6 +3,7 @@
 
 #include "compiler/filter_spec.hpp"
 #include "output/datetime.hpp"
+#include "output/json_out.hpp"
 
 #include <cctype>
 #include <cmath>
@@ -48,12 +49,6 @@ bool DatetimeFromUnixNumber(double v, int64_t *usec_since_2000) {
     return true;
 }
 
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 }  // namespace
 
@@ -151,36 +146,12 @@ int64_t ParseInt(const Json &value, const JsonPath &path, bool *saturated) {
 std::string ParseUuid(const Json &value, const JsonPath &path) {
     if (!value.is_string())
         Fail(sqlstate::kInvalidParameterValue, path, std::string("expected a UUID string, got ") + JsonTypeName(value));
-    std::string s = value.get<std::string>();
-    std::string_view v = s;
-    if (v.size() == 45 && Lower(std::string(v.substr(0, 9))) == "urn:uuid:") v.remove_prefix(9);
-    if (v.size() == 38 && v.front() == '{' && v.back() == '}') v = v.substr(1, 36);
-    char hex[32];
-    size_t n = 0;
-    bool ok = true;
-    if (v.size() == 36) {
-        for (size_t i = 0; i < 36 && ok; ++i) {
-            bool dash_pos = i == 8 || i == 13 || i == 18 || i == 23;
-            if (dash_pos) ok = v[i] == '-';
-            else if (HexValue(v[i]) < 0) ok = false;
-            else hex[n++] = v[i];
-        }
-    } else if (v.size() == 32) {
-        for (size_t i = 0; i < 32 && ok; ++i) {
-            if (HexValue(v[i]) < 0) ok = false;
-            else hex[n++] = v[i];
-        }
-    } else {
-        ok = false;
-    }
-    if (!ok || n != 32) Fail(sqlstate::kInvalidTextRepresentation, path, Shown(value) + " is not a valid UUID");
-    std::string out;
-    out.reserve(36);
-    for (size_t i = 0; i < 32; ++i) {
-        if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
-        out += static_cast<char>(std::tolower(static_cast<unsigned char>(hex[i])));
-    }
-    return out;
+    const std::string &s = value.get_ref<const std::string &>();
+    unsigned char bytes[16];
+    if (!ParseUuidText(s.data(), s.size(), bytes))
+        Fail(sqlstate::kInvalidTextRepresentation, path, Shown(value) + " is not a valid UUID");
+    char text[40];
+    return std::string(text, FormatUuid(bytes, text));
 }
 
 int64_t ParseDatetime(const Json &value, const JsonPath &path) {

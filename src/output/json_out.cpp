@@ -128,6 +128,47 @@ void AppendJsonString(Sink &out, const char *s, size_t len) noexcept {
     out.Append('"');
 }
 
+bool ParseUuidText(const char *s, size_t len, unsigned char bytes[16]) noexcept {
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    auto lower_eq = [](const char *a, const char *b, size_t n) {
+        for (size_t i = 0; i < n; ++i)
+            if ((a[i] | 0x20) != b[i] && a[i] != b[i]) return false;
+        return true;
+    };
+    if (len == 45 && lower_eq(s, "urn:uuid:", 9)) {
+        s += 9;
+        len -= 9;
+    }
+    if (len == 38 && s[0] == '{' && s[37] == '}') {
+        s += 1;
+        len -= 2;
+    }
+    bool hyphenated = len == 36;
+    if (!hyphenated && len != 32) return false;
+    size_t n = 0;
+    int high = -1;
+    for (size_t i = 0; i < len; ++i) {
+        if (hyphenated && (i == 8 || i == 13 || i == 18 || i == 23)) {
+            if (s[i] != '-') return false;
+            continue;
+        }
+        int v = hex(s[i]);
+        if (v < 0) return false;
+        if (high < 0) {
+            high = v;
+        } else {
+            bytes[n++] = static_cast<unsigned char>(high << 4 | v);
+            high = -1;
+        }
+    }
+    return n == 16;
+}
+
 size_t FormatUuid(const unsigned char bytes[16], char *buf) noexcept {
     char *p = buf;
     for (int i = 0; i < 16; i++) {

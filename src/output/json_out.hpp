@@ -35,6 +35,10 @@ void AppendJsonString(Sink &out, const char *s, size_t len) noexcept;
 // Writes the lower-case hyphenated form of a UUID (8-4-4-4-12), NUL-terminated. Returns 36.
 size_t FormatUuid(const unsigned char bytes[16], char *buf /* >= 37 */) noexcept;
 
+// Parses a UUID the way pydantic's UUID type accepts a string (hyphenated, 32 hex digits,
+// {braced} or urn:uuid:, any case) into its 16 bytes. False if it is not one.
+bool ParseUuidText(const char *s, size_t len, unsigned char bytes[16]) noexcept;
+
 // Enough room for any FormatFloat output plus its NUL ("-2.2250738585072014e-308" is 24).
 constexpr size_t kFloatBufSize = 32;
 

@@ -181,6 +181,30 @@ void StringOrNullField(StringInfo out, Jsonb *jb, const char *key, const char *d
     }
 }
 
+// An int field of a Prefect model stored in JSONB: pydantic accepts 120.0 for an int and
+// emits 120, so an integral number is written without its fraction.
+void IntegerOrNullField(StringInfo out, Jsonb *jb, const char *key) {
+    JsonbValue *v = ObjectField(jb, key);
+    if (!v || v->type == jbvNull) {
+        appendStringInfoString(out, "null");
+        return;
+    }
+    if (v->type == jbvNumeric) {
+        char *s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+        char *dot = strchr(s, '.');
+        bool integral = dot != nullptr;
+        for (char *p = dot ? dot + 1 : s; dot && *p; ++p) integral = integral && *p == '0';
+        if (integral) *dot = '\0';
+        if (dot == nullptr || integral) {
+            appendStringInfoString(out, s);
+            pfree(s);
+            return;
+        }
+        pfree(s);
+    }
+    AnyJsonbValue(out, v);
+}
+
 // created_by / updated_by: exactly {id, type, display_value}; id lower-cased when a UUID.
 void Creator(StringInfo out, const Row &row, int column) {
     bool isnull;
@@ -196,16 +220,14 @@ void Creator(StringInfo out, const Row &row, int column) {
     }
     appendStringInfoString(out, "{\"id\":");
     JsonbValue *id = ObjectField(jb, "id");
-    if (id && id->type == jbvString) {
-        char lowered[64];
-        int len = id->val.string.len;
-        if (len < static_cast<int>(sizeof lowered)) {
-            for (int i = 0; i < len; ++i) lowered[i] = static_cast<char>(pg_ascii_tolower(id->val.string.val[i]));
-            StringInfoSink sink(out);
-            AppendJsonString(sink, lowered, static_cast<size_t>(len));
-        } else {
-            JsonbScalar(out, *id);
-        }
+    unsigned char uuid[16];
+    if (id && id->type == jbvString &&
+        ParseUuidText(id->val.string.val, static_cast<size_t>(id->val.string.len), uuid)) {
+        char text[40];
+        size_t n = FormatUuid(uuid, text);  // Prefect validates it as a UUID: canonical form
+        appendStringInfoChar(out, '"');
+        appendBinaryStringInfo(out, text, static_cast<int>(n));
+        appendStringInfoChar(out, '"');
     } else if (id) {
         AnyJsonbValue(out, id);
     } else {
@@ -234,7 +256,7 @@ void ConcurrencyOptions(StringInfo out, const Row &row) {
     appendStringInfoString(out, "{\"collision_strategy\":");
     StringOrNullField(out, jb, "collision_strategy", nullptr);
     appendStringInfoString(out, ",\"grace_period_seconds\":");
-    StringOrNullField(out, jb, "grace_period_seconds", nullptr);
+    IntegerOrNullField(out, jb, "grace_period_seconds");
     appendStringInfoChar(out, '}');
 }
 
