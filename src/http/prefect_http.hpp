@@ -34,8 +34,8 @@ struct Answer {
 };
 
 Answer DetailAnswer(int status, const std::string &detail);  // {"detail": "..."}
-Answer InternalServerError();                                 // 500 {"exception_message": ...}
-Answer ServiceUnavailable();                                  // 503 {"exception_message": ...}
+Answer InternalServerError();                                // 500 {"exception_message": ...}
+Answer ServiceUnavailable();                                 // 503 {"exception_message": ...}
 
 // EnforceMinimumAPIVersion(minimum_api_version="0.8.0"). `value` is null when the header is
 // absent. Header bytes are taken as Latin-1, as Starlette decodes them.

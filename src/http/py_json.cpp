@@ -28,10 +28,14 @@ size_t Utf8Length(std::string_view s, size_t i, char32_t *cp) {
     }
     size_t len;
     char32_t v;
-    if (c >= 0xC2 && c <= 0xDF) len = 2, v = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, v = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, v = c & 0x07;
-    else return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, v = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, v = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, v = c & 0x07;
+    else
+        return 0;
     if (i + len > s.size()) return 0;
     for (size_t k = 1; k < len; ++k) {
         if ((b(i + k) & 0xC0) != 0x80) return 0;
@@ -43,9 +47,15 @@ size_t Utf8Length(std::string_view s, size_t i, char32_t *cp) {
     return len;
 }
 
-bool IsWhitespace(char32_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
-bool IsHex(char32_t c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool IsWhitespace(char32_t c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+bool IsDigit(char32_t c) {
+    return c >= '0' && c <= '9';
+}
+bool IsHex(char32_t c) {
+    return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 int HexValue(char32_t c) {
     if (IsDigit(c)) return static_cast<int>(c - '0');
     if (c >= 'a' && c <= 'f') return static_cast<int>(c - 'a' + 10);
@@ -151,8 +161,7 @@ private:
                 if (c == '"' || c == '\\') break;
                 if (c <= 0x1F) throw DecodeError{"Invalid control character at", next};
             }
-            if (next >= len_ || !(c == '"' || c == '\\'))
-                throw DecodeError{"Unterminated string starting at", begin};
+            if (next >= len_ || !(c == '"' || c == '\\')) throw DecodeError{"Unterminated string starting at", begin};
             ++next;
             if (c == '"') return next;
             if (next == len_) throw DecodeError{"Unterminated string starting at", begin};
@@ -160,7 +169,14 @@ private:
             if (c != 'u') {
                 end = next + 1;
                 switch (c) {
-                    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't': break;
+                    case '"':
+                    case '\\':
+                    case '/':
+                    case 'b':
+                    case 'f':
+                    case 'n':
+                    case 'r':
+                    case 't': break;
                     default: throw DecodeError{"Invalid \\escape", end - 2};
                 }
                 continue;
