@@ -37,7 +37,8 @@ BEGIN
 END $$;
 \set QUIET off
 
--- the default page: one statement, related rows by index, no per-row queries
+-- the default page: one statement; the page by index, then one primary-key lookup per row and
+-- related rows by index inside the same plan (no per-row queries)
 SELECT * FROM pg_temp.plan('{"limit": 100}');
 -- flow runs by state and time window: semi-join through flow_run indexes
 SELECT * FROM pg_temp.plan('{"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}, "start_time": {"after_": "2024-04-01T00:00:00Z"}}}', 'count');

@@ -446,31 +446,21 @@ std::string OrderBy(Sort sort, const char *a) {
     return x + ".name ASC, " + x + ".id ASC";
 }
 
-const char *SortKeyColumn(Sort sort) {
-    switch (sort) {
-        case Sort::kNameAsc:
-        case Sort::kNameDesc: return "name";
-        case Sort::kCreatedDesc: return "created";
-        case Sort::kUpdatedDesc: return "updated";
-    }
-    return "name";
-}
-
-// The page statement: find the page's ids (narrow rows: id + sort key), then fetch each
-// deployment's columns and its related rows in the same statement, in page order.
+// The page statement: the inner query finds the page (ids and their position, so only narrow
+// rows are sorted), the outer one fetches each deployment with its related rows through scalar
+// subqueries (render_columns.hpp). The outer query has no ORDER BY: the renderer orders the
+// page by `ord`, which saves sorting wide rows. The deployment is fetched through a LATERAL
+// subquery with OFFSET 0 (an optimisation fence): one primary-key lookup per page row, even in a
+// generic plan, where the unknown LIMIT would otherwise make a hash join over every deployment
+// look cheaper.
 std::string RowsSql(const std::string &where, Sort sort, Builder &b) {
     const std::string limit = b.Placeholder(Int8Param(0));
     const std::string offset = b.Placeholder(Int8Param(0));
-    std::string sql = "SELECT " + RenderSelectList() + " FROM (SELECT d.id, d." + SortKeyColumn(sort) + " FROM " +
-                      b.Table("deployment") + " d" + where + " ORDER BY " + OrderBy(sort, "d") + " LIMIT " + limit +
-                      " OFFSET " + offset + ") p JOIN " + b.Table("deployment") + " d ON d.id = p.id" +
-                      " LEFT JOIN " + b.Table("work_queue") + " wq ON wq.id = d.work_queue_id" +
-                      " LEFT JOIN " + b.Table("work_pool") + " wp ON wp.id = wq.work_pool_id" +
-                      " LEFT JOIN " + b.Table("concurrency_limit_v2") + " cl ON cl.id = d.concurrency_limit_id" +
-                      " LEFT JOIN LATERAL (SELECT " + RenderScheduleAggregates() + " FROM " +
-                      b.Table("deployment_schedule") + " s WHERE s.deployment_id = d.id) sch ON true" +
-                      " ORDER BY " + OrderBy(sort, "p");
-    return sql;
+    const std::string order = OrderBy(sort, "d");
+    return "SELECT " + RenderSelectList(b.Schema()) + " FROM (SELECT d.id, row_number() OVER (ORDER BY " + order +
+           ") AS ord FROM " + b.Table("deployment") + " d" + where + " ORDER BY " + order + " LIMIT " + limit +
+           " OFFSET " + offset + ") p CROSS JOIN LATERAL (SELECT * FROM " + b.Table("deployment") +
+           " d WHERE d.id = p.id OFFSET 0) d";
 }
 
 }  // namespace

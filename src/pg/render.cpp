@@ -314,84 +314,113 @@ void Schedule(StringInfo out, Jsonb *jb) {
     }
 }
 
-// Deconstructs one of the schedule array columns (NULL when the deployment has no schedules).
-struct ArrayColumn {
-    Datum *values = nullptr;
-    bool *nulls = nullptr;
-    int count = 0;
-};
-
-ArrayColumn ReadArray(const Row &row, int column, Oid elemtype) {
-    ArrayColumn a;
-    bool isnull;
-    Datum d = row.Get(column, &isnull);
-    if (isnull) return a;
-    int16 typlen;
-    bool typbyval;
-    char typalign;
-    get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-    deconstruct_array(DatumGetArrayTypeP(d), elemtype, typlen, typbyval, typalign, &a.values, &a.nulls, &a.count);
-    return a;
+// Deforms a ROW(...) record datum into values/nulls (expected_fields of them).
+void DeformRecord(Datum record, int expected_fields, Datum *values, bool *nulls) {
+    HeapTupleHeader th = DatumGetHeapTupleHeader(record);
+    TupleDesc desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th), HeapTupleHeaderGetTypMod(th));
+    if (desc->natts != expected_fields) {
+        ReleaseTupleDesc(desc);
+        elog(ERROR, "prefect_filter: record has %d fields, expected %d", desc->natts, expected_fields);
+    }
+    HeapTupleData tuple;
+    tuple.t_len = HeapTupleHeaderGetDatumLength(th);
+    ItemPointerSetInvalid(&tuple.t_self);
+    tuple.t_tableOid = InvalidOid;
+    tuple.t_data = th;
+    heap_deform_tuple(&tuple, desc, values, nulls);
+    ReleaseTupleDesc(desc);
 }
 
-void Schedules(StringInfo out, const Row &row, Oid schedule_elem_types[9]) {
-    ArrayColumn cols[9];
-    for (int i = 0; i < 9; ++i) cols[i] = ReadArray(row, kColSchedId + i, schedule_elem_types[i]);
+struct ScheduleRecord {
+    Datum values[kScheduleFieldCount];
+    bool nulls[kScheduleFieldCount];
+};
+
+// Prefect's order: updated DESC (the ORM relationship's order_by), then id as our tiebreak.
+int CompareSchedules(const void *a, const void *b) {
+    const auto *x = static_cast<const ScheduleRecord *>(a);
+    const auto *y = static_cast<const ScheduleRecord *>(b);
+    TimestampTz ux = DatumGetTimestampTz(x->values[kSchedUpdated]);
+    TimestampTz uy = DatumGetTimestampTz(y->values[kSchedUpdated]);
+    if (ux != uy) return ux > uy ? -1 : 1;
+    return memcmp(DatumGetUUIDP(x->values[kSchedId])->data, DatumGetUUIDP(y->values[kSchedId])->data, UUID_LEN);
+}
+
+void Schedules(StringInfo out, const Row &row) {
+    bool isnull;
+    Datum d = row.Get(kColSchedules, &isnull);
+    if (isnull) {
+        appendStringInfoString(out, "[]");
+        return;
+    }
+    Datum *elems;
+    bool *elem_nulls;
+    int count;
+    deconstruct_array(DatumGetArrayTypeP(d), RECORDOID, -1, false, TYPALIGN_DOUBLE, &elems, &elem_nulls, &count);
+    auto *records = static_cast<ScheduleRecord *>(palloc(sizeof(ScheduleRecord) * (count > 0 ? count : 1)));
+    for (int i = 0; i < count; ++i) DeformRecord(elems[i], kScheduleFieldCount, records[i].values, records[i].nulls);
+    if (count > 1) qsort(records, static_cast<size_t>(count), sizeof(ScheduleRecord), CompareSchedules);
+
     appendStringInfoChar(out, '[');
-    for (int s = 0; s < cols[0].count; ++s) {
-        if (s) appendStringInfoChar(out, ',');
-        auto is_null = [&](int c) { return s >= cols[c].count || cols[c].nulls[s]; };
-        auto value = [&](int c) { return cols[c].values[s]; };
+    for (int i = 0; i < count; ++i) {
+        const ScheduleRecord &r = records[i];
+        auto is_null = [&](int f) { return r.nulls[f]; };
+        auto value = [&](int f) { return r.values[f]; };
+        if (i) appendStringInfoChar(out, ',');
         appendStringInfoString(out, "{\"id\":");
-        Uuid(out, value(0));
+        Uuid(out, value(kSchedId));
         Key(out, "created");
-        if (is_null(1)) appendStringInfoString(out, "null"); else Timestamp(out, value(1));
+        if (is_null(kSchedCreated)) appendStringInfoString(out, "null"); else Timestamp(out, value(kSchedCreated));
         Key(out, "updated");
-        if (is_null(2)) appendStringInfoString(out, "null"); else Timestamp(out, value(2));
+        if (is_null(kSchedUpdated)) appendStringInfoString(out, "null"); else Timestamp(out, value(kSchedUpdated));
         Key(out, "deployment_id");
-        if (is_null(3)) appendStringInfoString(out, "null"); else Uuid(out, value(3));
+        if (is_null(kSchedDeploymentId)) appendStringInfoString(out, "null"); else Uuid(out, value(kSchedDeploymentId));
         Key(out, "schedule");
-        if (is_null(4)) appendStringInfoString(out, "null"); else Schedule(out, DatumGetJsonbP(value(4)));
+        if (is_null(kSchedSchedule)) appendStringInfoString(out, "null");
+        else Schedule(out, DatumGetJsonbP(value(kSchedSchedule)));
         Key(out, "active");
-        if (is_null(5)) appendStringInfoString(out, "null"); else Bool(out, DatumGetBool(value(5)));
+        if (is_null(kSchedActive)) appendStringInfoString(out, "null"); else Bool(out, DatumGetBool(value(kSchedActive)));
         Key(out, "max_scheduled_runs");
-        if (is_null(6)) appendStringInfoString(out, "null"); else appendStringInfo(out, "%d", DatumGetInt32(value(6)));
+        if (is_null(kSchedMaxScheduledRuns)) appendStringInfoString(out, "null");
+        else appendStringInfo(out, "%d", DatumGetInt32(value(kSchedMaxScheduledRuns)));
         Key(out, "parameters");
-        if (is_null(7)) appendStringInfoString(out, "{}"); else WriteJsonb(out, value(7));
+        if (is_null(kSchedParameters)) appendStringInfoString(out, "{}"); else WriteJsonb(out, value(kSchedParameters));
         Key(out, "slug");
-        if (is_null(8)) appendStringInfoString(out, "null"); else Text(out, value(8));
+        if (is_null(kSchedSlug)) appendStringInfoString(out, "null"); else Text(out, value(kSchedSlug));
         appendStringInfoChar(out, '}');
     }
     appendStringInfoChar(out, ']');
-    for (auto &c : cols) {
-        if (c.values) pfree(c.values);
-        if (c.nulls) pfree(c.nulls);
-    }
+    pfree(records);
+    pfree(elems);
+    pfree(elem_nulls);
 }
 
 void GlobalConcurrencyLimit(StringInfo out, const Row &row) {
     bool isnull;
-    Datum id = row.Get(kColLimitId, &isnull);
+    Datum record = row.Get(kColConcurrencyLimit, &isnull);
     if (isnull) {
         appendStringInfoString(out, "null");
         return;
     }
+    Datum v[kLimitFieldCount];
+    bool n[kLimitFieldCount];
+    DeformRecord(record, kLimitFieldCount, v, n);
     appendStringInfoString(out, "{\"id\":");
-    Uuid(out, id);
+    Uuid(out, v[kLimitId]);
     Key(out, "created");
-    Timestamp(out, row.Get(kColLimitCreated, &isnull));
+    Timestamp(out, v[kLimitCreated]);
     Key(out, "updated");
-    Timestamp(out, row.Get(kColLimitUpdated, &isnull));
+    Timestamp(out, v[kLimitUpdated]);
     Key(out, "active");
-    Bool(out, DatumGetBool(row.Get(kColLimitActive, &isnull)));
+    Bool(out, DatumGetBool(v[kLimitActive]));
     Key(out, "name");
-    Text(out, row.Get(kColLimitName, &isnull));
+    Text(out, v[kLimitName]);
     Key(out, "limit");
-    appendStringInfo(out, "%d", DatumGetInt32(row.Get(kColLimitLimit, &isnull)));
+    appendStringInfo(out, "%d", DatumGetInt32(v[kLimitLimit]));
     Key(out, "active_slots");
-    appendStringInfo(out, "%d", DatumGetInt32(row.Get(kColLimitActiveSlots, &isnull)));
+    appendStringInfo(out, "%d", DatumGetInt32(v[kLimitActiveSlots]));
     Key(out, "slot_decay_per_second");
-    Float(out, DatumGetFloat8(row.Get(kColLimitSlotDecay, &isnull)));
+    Float(out, DatumGetFloat8(v[kLimitSlotDecay]));
     appendStringInfoChar(out, '}');
 }
 
@@ -404,7 +433,7 @@ void NullableColumn(StringInfo out, const Row &row, int column, ValueWriter writ
     else write(out, d);
 }
 
-void Deployment(StringInfo out, const Row &row, Oid schedule_elem_types[9]) {
+void Deployment(StringInfo out, const Row &row) {
     bool isnull;
     appendStringInfoString(out, "{\"id\":");
     Uuid(out, row.Get(kColId, &isnull));
@@ -423,7 +452,7 @@ void Deployment(StringInfo out, const Row &row, Oid schedule_elem_types[9]) {
     Key(out, "paused");
     Bool(out, DatumGetBool(row.Get(kColPaused, &isnull)));
     Key(out, "schedules");
-    Schedules(out, row, schedule_elem_types);
+    Schedules(out, row);
     Key(out, "concurrency_limit");
     appendStringInfoString(out, "null");  // deprecated: always null in Prefect's response
     Key(out, "global_concurrency_limit");
@@ -440,8 +469,15 @@ void Deployment(StringInfo out, const Row &row, Oid schedule_elem_types[9]) {
     Datum labels = row.Get(kColLabels, &isnull);
     if (isnull) appendStringInfoString(out, "{}");  // Prefect turns a NULL into {}
     else WriteJsonb(out, labels);
+    // The attached work queue (and its pool) when there is one, else the stored name.
+    Datum queue_values[kQueueFieldCount];
+    bool queue_nulls[kQueueFieldCount];
+    Datum queue = row.Get(kColWorkQueue, &isnull);
+    bool has_queue = !isnull;
+    if (has_queue) DeformRecord(queue, kQueueFieldCount, queue_values, queue_nulls);
     Key(out, "work_queue_name");
-    NullableColumn(out, row, kColWorkQueueName, Text);
+    if (has_queue) Text(out, queue_values[kQueueName]);
+    else NullableColumn(out, row, kColWorkQueueName, Text);
     Key(out, "work_queue_id");
     NullableColumn(out, row, kColWorkQueueId, Uuid);
     Key(out, "last_polled");
@@ -463,7 +499,8 @@ void Deployment(StringInfo out, const Row &row, Oid schedule_elem_types[9]) {
     Key(out, "updated_by");
     Creator(out, row, kColUpdatedBy);
     Key(out, "work_pool_name");
-    NullableColumn(out, row, kColWorkPoolName, Text);
+    if (has_queue && !queue_nulls[kQueuePoolName]) Text(out, queue_values[kQueuePoolName]);
+    else appendStringInfoString(out, "null");
     Key(out, "status");
     NullableColumn(out, row, kColStatus, Text);
     Key(out, "enforce_parameter_schema");
@@ -471,27 +508,51 @@ void Deployment(StringInfo out, const Row &row, Oid schedule_elem_types[9]) {
     appendStringInfoChar(out, '}');
 }
 
+struct PagePosition {
+    int64 ord;
+    uint64 index;
+};
+
+int ComparePositions(const void *a, const void *b) {
+    int64 x = static_cast<const PagePosition *>(a)->ord, y = static_cast<const PagePosition *>(b)->ord;
+    return x < y ? -1 : (x > y ? 1 : 0);
+}
+
 }  // namespace
+
+// Bytes per rendered deployment in this backend's last call: the next buffer is sized from it,
+// so a page is written into one allocation instead of a chain of doublings and copies.
+double bytes_per_deployment = 2048;
 
 void RenderDeployments(StringInfo out, SPITupleTable *table, uint64 nrows) {
     appendStringInfoChar(out, '[');
     if (nrows > 0) {
+        int start_len = out->len;
+        double wanted = static_cast<double>(nrows) * bytes_per_deployment * 1.1 + 1024;
+        if (wanted < MaxAllocSize / 2) enlargeStringInfo(out, static_cast<int>(wanted));
         if (table->tupdesc->natts != kRenderColumnCount)
             elog(ERROR, "prefect_filter: page statement returned %d columns, expected %d", table->tupdesc->natts,
                  static_cast<int>(kRenderColumnCount));
-        Oid elem_types[9];
-        for (int i = 0; i < 9; ++i)
-            elem_types[i] = get_element_type(SPI_gettypeid(table->tupdesc, kColSchedId + i + 1));
+        // The statement returns the page unordered; `ord` is each row's position.
+        auto *order = static_cast<PagePosition *>(palloc(sizeof(PagePosition) * nrows));
+        for (uint64 i = 0; i < nrows; ++i) {
+            bool isnull;
+            order[i].ord = DatumGetInt64(SPI_getbinval(table->vals[i], table->tupdesc, kColOrd + 1, &isnull));
+            order[i].index = i;
+        }
+        qsort(order, nrows, sizeof(PagePosition), ComparePositions);
         Row row{static_cast<Datum *>(palloc(kRenderColumnCount * sizeof(Datum))),
                 static_cast<bool *>(palloc(kRenderColumnCount * sizeof(bool)))};
         for (uint64 i = 0; i < nrows; ++i) {
             if (i) appendStringInfoChar(out, ',');
-            heap_deform_tuple(table->vals[i], table->tupdesc, row.values, row.nulls);
-            Deployment(out, row, elem_types);
+            heap_deform_tuple(table->vals[order[i].index], table->tupdesc, row.values, row.nulls);
+            Deployment(out, row);
             CHECK_FOR_INTERRUPTS();
         }
         pfree(row.values);
         pfree(row.nulls);
+        pfree(order);
+        bytes_per_deployment = static_cast<double>(out->len - start_len) / static_cast<double>(nrows);
     }
     appendStringInfoChar(out, ']');
 }
