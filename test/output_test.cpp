@@ -392,3 +392,16 @@ TEST(OutputJsonNumberLikePython, NotAJsonNumberIsNull) {
 }
 
 }  // namespace
+
+TEST(WriteJsonString, MatchesAppendJsonStringWithinItsBound) {
+    const std::string inputs[] = {"", "plain", "quote\" back\\ nl\n", std::string("\x01\x1f", 2), "\xff\xfe bad utf8",
+                                  "ü✓🚀", std::string(1000, '\x01')};
+    for (const std::string &in : inputs) {
+        StringSink expected;
+        prefect_filter::AppendJsonString(expected, in.data(), in.size());
+        std::string buf(prefect_filter::JsonStringMaxBytes(in.size()), '\0');
+        size_t n = prefect_filter::WriteJsonString(buf.data(), in.data(), in.size());
+        EXPECT_LE(n, buf.size());
+        EXPECT_EQ(buf.substr(0, n), expected.out) << in;
+    }
+}

@@ -128,6 +128,29 @@ void AppendJsonString(Sink &out, const char *s, size_t len) noexcept {
     out.Append('"');
 }
 
+namespace {
+// A sink over memory the caller has sized (see JsonStringMaxBytes).
+class RawSink final : public Sink {
+public:
+    explicit RawSink(char *dst) : p_(dst) {}
+    void Append(const char *data, size_t len) override {
+        std::memcpy(p_, data, len);
+        p_ += len;
+    }
+    using Sink::Append;
+    char *End() const { return p_; }
+
+private:
+    char *p_;
+};
+}  // namespace
+
+size_t WriteJsonString(char *dst, const char *s, size_t len) noexcept {
+    RawSink sink(dst);
+    AppendJsonString(sink, s, len);
+    return static_cast<size_t>(sink.End() - dst);
+}
+
 bool ParseUuidText(const char *s, size_t len, unsigned char bytes[16]) noexcept {
     auto hex = [](char c) -> int {
         if (c >= '0' && c <= '9') return c - '0';

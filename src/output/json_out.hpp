@@ -35,6 +35,11 @@ void AppendJsonString(Sink &out, const char *s, size_t len) noexcept;
 // Writes the lower-case hyphenated form of a UUID (8-4-4-4-12), NUL-terminated. Returns 36.
 size_t FormatUuid(const unsigned char bytes[16], char *buf /* >= 37 */) noexcept;
 
+// AppendJsonString into raw memory the caller has sized: at most JsonStringMaxBytes(len) bytes
+// are written. Returns the number written. For hot paths that reserve once per string.
+constexpr size_t JsonStringMaxBytes(size_t len) { return 6 * len + 2; }
+size_t WriteJsonString(char *dst, const char *s, size_t len) noexcept;
+
 // Parses a UUID the way pydantic's UUID type accepts a string (hyphenated, 32 hex digits,
 // {braced} or urn:uuid:, any case) into its 16 bytes. False if it is not one.
 bool ParseUuidText(const char *s, size_t len, unsigned char bytes[16]) noexcept;

@@ -33,6 +33,18 @@ struct Row {
     }
 };
 
+// A JSON string written straight into the buffer: one reservation, no per-run calls.
+void AppendString(StringInfo out, const char *s, size_t len) {
+    if (len > 1024 * 1024) {  // huge values: stream, rather than reserve six times their size
+        StringInfoSink sink(out);
+        AppendJsonString(sink, s, len);
+        return;
+    }
+    enlargeStringInfo(out, static_cast<int>(JsonStringMaxBytes(len)));
+    out->len += static_cast<int>(WriteJsonString(out->data + out->len, s, len));
+    out->data[out->len] = '\0';
+}
+
 // Writes `,"key":` (every key but an object's first, which callers write with its brace).
 void Key(StringInfo out, const char *key) {
     appendStringInfoChar(out, ',');
@@ -59,8 +71,7 @@ void Timestamp(StringInfo out, Datum d) {
 
 void Text(StringInfo out, Datum d) {
     text *t = DatumGetTextPP(d);
-    StringInfoSink sink(out);
-    AppendJsonString(sink, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+    AppendString(out, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
 void Bool(StringInfo out, bool b) { appendStringInfoString(out, b ? "true" : "false"); }
@@ -83,11 +94,7 @@ void JsonbScalar(StringInfo out, const JsonbValue &v) {
         case jbvNull: appendStringInfoString(out, "null"); break;
         case jbvBool: Bool(out, v.val.boolean); break;
         case jbvNumeric: JsonbNumeric(out, v.val.numeric); break;
-        case jbvString: {
-            StringInfoSink sink(out);
-            AppendJsonString(sink, v.val.string.val, static_cast<size_t>(v.val.string.len));
-            break;
-        }
+        case jbvString: AppendString(out, v.val.string.val, static_cast<size_t>(v.val.string.len)); break;
         default: elog(ERROR, "prefect_filter: unexpected jsonb scalar type %d", static_cast<int>(v.type));
     }
 }
@@ -129,8 +136,7 @@ void WriteContainer(StringInfo out, JsonbContainer *container) {
             case WJB_KEY: {
                 if (need_comma[depth]) appendStringInfoChar(out, ',');
                 need_comma[depth] = false;  // the value follows without a comma
-                StringInfoSink sink(out);
-                AppendJsonString(sink, v.val.string.val, static_cast<size_t>(v.val.string.len));
+                AppendString(out, v.val.string.val, static_cast<size_t>(v.val.string.len));
                 appendStringInfoChar(out, ':');
                 break;
             }
