@@ -21,13 +21,15 @@
 --   tasks_per_run        mean number of task runs per started flow run (default 6.5)
 --   t0                   the generator's "now" (default '2025-06-01 12:00:00+00'); every
 --                        timestamp is derived from it, so the data does not depend on the clock
---   fast_indexes         1 (default) = drop the secondary indexes of flow_run and task_run
---                        before loading and re-create them from their saved definitions
---                        (pg_get_indexdef) afterwards; 0 = load with all indexes in place
+--   fast_indexes         1 (default) = drop the indexes, keys and foreign keys of flow_run and
+--                        task_run before loading and re-create them, same names and definitions
+--                        (pg_get_indexdef / pg_get_constraintdef), afterwards; 0 = load with
+--                        everything in place (several times slower at scale 100)
 --
--- Determinism: no random() and no gen_random_uuid(). Every "random" choice is a hash of the
--- row's key (hashint8extended), every id is a v4-shaped uuid made from md5(kind:key), so the
--- same knobs give the same rows, byte for byte, whatever the plan.
+-- Determinism: no random(), no now() and no gen_random_uuid(). Every "random" choice is a hash
+-- of the row's key (hashint8extended); ids are version-4 uuids hashed from (kind, key), and for
+-- flow runs, task runs and their states version-7 uuids (time-ordered, as Prefect 3 makes them)
+-- from (creation time, key). The same knobs give the same rows, byte for byte, whatever the plan.
 --
 -- What is in it (see data/README.md for sizes and timings):
 --   flow                 tags, a few labels, mixed-case and non-ASCII names, ~10% without deployments
@@ -88,6 +90,7 @@
 
 SET client_min_messages = warning;
 SET jit = off;                 -- compiling these wide expressions costs more than it saves
+SET maintenance_work_mem = '1GB';   -- index builds after the load (GIN trigram on task_run.name)
 SET TIME ZONE 'UTC';
 
 SELECT CASE WHEN :flows > 0 THEN :flows ELSE greatest(2, round(20 * :scale))::int END AS n_flows,
@@ -104,9 +107,11 @@ SELECT CASE WHEN :flows > 0 THEN :flows ELSE greatest(2, round(20 * :scale))::in
 BEGIN;
 
 -- ------------------------------------------------------------------ helpers (session-local)
--- rnd(key, salt): uniform in [0,1), a pure function of (key, salt).
+-- rnd(key, salt): uniform in [0,1), a pure function of (key, salt). (hashint8extended folds
+-- the two 32-bit halves of its input together; the high half also goes into the seed so that
+-- keys above 2^32 do not share values.)
 CREATE FUNCTION pg_temp.rnd(k bigint, salt int) RETURNS float8 LANGUAGE sql IMMUTABLE AS
-$$ SELECT ((hashint8extended(k, salt) >> 11) & 9007199254740991)::float8 / 9007199254740992.0 $$;
+$$ SELECT ((hashint8extended(k, salt + (k >> 32)) >> 11) & 9007199254740991)::float8 / 9007199254740992.0 $$;
 -- ri(key, salt, n): uniform integer in [0, n)
 CREATE FUNCTION pg_temp.ri(k bigint, salt int, n int) RETURNS int LANGUAGE sql IMMUTABLE AS
 $$ SELECT floor(pg_temp.rnd(k, salt) * n)::int $$;
@@ -116,13 +121,20 @@ SELECT encode(int8send((hashint8extended(k, hashtextextended(kind, 1)) & -61441)
               || int8send((hashint8extended(k, hashtextextended(kind, 2)) & 4611686018427387903)
                           | -9223372036854775808), 'hex')::uuid $$;
 -- uid7(ts, key, salt): a version-7 uuid for time-series rows (runs and states; Prefect 3 makes
--- those ids with uuid7 at creation time): 48-bit unix ms of ts, then hashed bits.
+-- those ids with uuid7 at creation time): 48-bit unix ms of ts, version, 12 hashed bits,
+-- variant, 18 hashed bits, 4 bits of salt and the low 40 bits of key scrambled by a bijection
+-- of [0, 2^40) (multiply by an odd number, xorshift, multiply), so ids are unique by
+-- construction for distinct (key mod 2^40, salt mod 16).
 -- STABLE (not IMMUTABLE) so that it is inlined: extract(epoch FROM timestamptz) is stable.
 CREATE FUNCTION pg_temp.uid7(ts timestamptz, k bigint, salt int) RETURNS uuid LANGUAGE sql STABLE AS $$
 SELECT encode(int8send((floor(extract(epoch FROM ts) * 1000)::bigint << 16) | 28672
-                       | ((hashint8extended(k, salt) >> 52) & 4095))
-              || int8send((hashint8extended(k, salt + 1000) & 4611686018427387903)
-                          | -9223372036854775808), 'hex')::uuid $$;
+                       | ((hashint8extended(k, salt + (k >> 32)) >> 52) & 4095))
+              || int8send(-9223372036854775808
+                          | ((hashint8extended(k, salt + 1000 + (k >> 32)) & 262143) << 44)
+                          | ((salt & 15)::bigint << 40)
+                          | ((((((k & 1099511627775) * 5654317) & 1099511627775)
+                              # ((((k & 1099511627775) * 5654317) & 1099511627775) >> 20))
+                             * 7046029) & 1099511627775)), 'hex')::uuid $$;
 -- task k (1-based) of n of a run that started at start_at and ran for span starts here
 CREATE FUNCTION pg_temp.task_t(start_at timestamptz, span interval, k int, n int) RETURNS timestamptz
 LANGUAGE sql STABLE AS $$ SELECT start_at + span * (k - 1) / n $$;
@@ -178,6 +190,7 @@ SELECT k, CASE WHEN k = 0 THEN '[]'::jsonb ELSE coalesce(
            WHERE pg_temp.rnd(k * 100 + o, 7) < 0.18), '[]'::jsonb) END AS tags
   FROM generate_series(0, 63) AS k;
 ALTER TABLE gen_tagset ADD PRIMARY KEY (k);
+ANALYZE gen_tagset;
 
 -- parameter_openapi_schema variants (v0 ~2 KB, as `prefect deploy` writes them)
 CREATE TEMP TABLE gen_pschema (v int PRIMARY KEY, s jsonb);
@@ -232,6 +245,7 @@ SELECT i AS idx, pg_temp.uid('flow', i) AS id, name, created,
                             WHEN i % 19 = 4 THEN replace(base, '-', '_')
                             ELSE base END AS name) AS n;
 ALTER TABLE gen_flow ADD PRIMARY KEY (idx);
+ANALYZE gen_flow;
 INSERT INTO prefect.flow (id, created, updated, name, tags, labels)
 SELECT id, created, updated, name, tags, labels FROM gen_flow ORDER BY idx;
 
@@ -255,6 +269,7 @@ SELECT id, created, created,
   FROM gen_block ORDER BY idx;
 CREATE TEMP TABLE gen_block_cat AS
 SELECT cat, row_number() OVER (PARTITION BY cat ORDER BY idx) - 1 AS cidx, id FROM gen_block;
+ANALYZE gen_block_cat;
 SELECT count(*) FILTER (WHERE cat = 'storage') AS n_storage,
        count(*) FILTER (WHERE cat = 'infrastructure') AS n_infra FROM gen_block_cat \gset
 
@@ -308,6 +323,7 @@ SELECT (row_number() OVER (ORDER BY p.idx, k) - 1)::int AS widx,
   FROM gen_pool p, generate_series(1, 5) AS k
  WHERE k <= 1 + pg_temp.ri(p.idx, 42, 5);
 ALTER TABLE gen_wq ADD PRIMARY KEY (widx);
+ANALYZE gen_wq;
 SELECT count(*) AS n_wq FROM gen_wq \gset
 INSERT INTO prefect.work_queue (id, created, updated, name, filter, description, is_paused, concurrency_limit,
                                 last_polled, priority, work_pool_id, status)
@@ -336,12 +352,13 @@ SELECT d.*,
        END AS work_queue_name
   FROM (
     SELECT i AS idx, pg_temp.uid('deployment', i) AS id, f.idx AS flow_idx, f.id AS flow_id, f.name AS flow_name,
-           f.tags AS flow_tags, j,
+           f.labels AS flow_labels, j,
            CASE WHEN pg_temp.rnd(i, 50) < 0.03 THEN upper(nm) ELSE nm END AS name,
            c.created, u.updated,
            pg_temp.rnd(i, 51) AS u_wq,
            pg_temp.rnd(i, 53) < 0.10 AS paused,
            pg_temp.rnd(i, 54) < 0.15 AS has_gcl,
+           (ARRAY[1, 1, 2, 3, 5, 10])[1 + pg_temp.ri(i, 70, 6)] AS lim,
            CASE WHEN pg_temp.rnd(i, 55) < 0.3 THEN NULL
                 WHEN pg_temp.rnd(i, 56) < 0.6 THEN '1.' || pg_temp.ri(i, 57, 12) || '.' || pg_temp.ri(i, 58, 20)
                 ELSE left(md5('sha' || i), 7) END AS version,
@@ -364,6 +381,7 @@ SELECT d.*,
   ) AS d
   LEFT JOIN gen_wq q ON q.widx = pg_temp.ri(d.idx, 68, :n_wq);
 ALTER TABLE gen_dep ADD PRIMARY KEY (idx);
+ANALYZE gen_dep;
 
 -- concurrency_limit_v2: the deployments' limits, then a few free-standing global limits
 INSERT INTO prefect.concurrency_limit_v2 (id, created, updated, active, name, "limit", active_slots, denied_slots,
@@ -371,8 +389,7 @@ INSERT INTO prefect.concurrency_limit_v2 (id, created, updated, active, name, "l
 SELECT pg_temp.uid('gcl', idx), created, updated, true, 'deployment:' || id, lim,
        pg_temp.ri(idx, 71, lim + 1), pg_temp.ri(idx, 72, 3) * pg_temp.ri(idx, 73, 4), 0.0,
        CASE WHEN pg_temp.rnd(idx, 74) < 0.5 THEN 2.0 ELSE round((5 + 3000 * pg_temp.rnd(idx, 75))::numeric, 3)::float8 END
-  FROM gen_dep, LATERAL (SELECT (ARRAY[1, 1, 2, 3, 5, 10])[1 + pg_temp.ri(idx, 70, 6)] AS lim) AS l
- WHERE has_gcl ORDER BY idx;
+  FROM gen_dep WHERE has_gcl ORDER BY idx;
 INSERT INTO prefect.concurrency_limit_v2 (id, created, updated, active, name, "limit", active_slots, denied_slots,
                                           slot_decay_per_second, avg_slot_occupancy_seconds)
 SELECT pg_temp.uid('free_gcl', g), c, c, pg_temp.rnd(g, 76) < 0.8,
@@ -439,7 +456,7 @@ SELECT d.id, d.created, d.updated, d.name, d.tags,
        lp.last_polled,
        d.paused,
        CASE WHEN lp.last_polled > :'t0'::timestamptz - interval '60 seconds' THEN 'READY' ELSE 'NOT_READY' END::prefect.deployment_status,
-       CASE WHEN d.has_gcl THEN (SELECT "limit" FROM prefect.concurrency_limit_v2 WHERE id = pg_temp.uid('gcl', d.idx)) END,
+       CASE WHEN d.has_gcl THEN d.lim END,
        CASE WHEN d.has_gcl AND pg_temp.rnd(d.idx, 104) < 0.7 THEN
             CASE pg_temp.ri(d.idx, 105, 3)
               WHEN 0 THEN jsonb_build_object('collision_strategy', pg_temp.pick('{ENQUEUE,CANCEL_NEW}', d.idx, 106),
@@ -450,7 +467,7 @@ SELECT d.id, d.created, d.updated, d.name, d.tags,
             END END,
        CASE WHEN d.has_gcl THEN pg_temp.uid('gcl', d.idx) END,
        CASE WHEN pg_temp.rnd(d.idx, 108) < 0.2 THEN NULL
-            ELSE coalesce((SELECT labels FROM gen_flow WHERE idx = d.flow_idx), '{}')
+            ELSE coalesce(d.flow_labels, '{}')
                  || jsonb_build_object('prefect.flow.id', d.flow_id::text)
                  || pg_temp.pickj(ARRAY[
                       '{}', '{}', '{"env": "prod", "team": "data"}', '{"tier": 2, "critical": true}',
@@ -464,6 +481,7 @@ SELECT d.id, d.created, d.updated, d.name, d.tags,
                             WHEN pg_temp.rnd(d.idx, 110) < 0.8 THEN :'t0'::timestamptz - interval '30 days' * pg_temp.rnd(d.idx, 112)
                        END AS last_polled) AS lp
  ORDER BY d.idx;
+ANALYZE prefect.deployment;
 
 -- ------------------------------------------------------------------ deployment_schedule
 \echo deployment_schedule
@@ -503,6 +521,7 @@ SELECT d.idx AS dep_idx, k, pg_temp.uid('schedule', d.idx * 8 + k) AS id, d.id A
   CROSS JOIN LATERAL (SELECT CASE WHEN v < 5 THEN 'interval' WHEN v < 8 THEN 'cron' ELSE 'rrule' END AS kind
                         FROM (SELECT pg_temp.ri(d.idx * 8 + k, 131, 10) AS v) AS vv) AS kk
  WHERE k <= d.n_sched;
+ANALYZE gen_sched;
 INSERT INTO prefect.deployment_schedule (id, created, updated, schedule, active, deployment_id, max_scheduled_runs, parameters, slug)
 SELECT id, created, updated, schedule, active, deployment_id,
        CASE WHEN pg_temp.rnd(dep_idx * 8 + k, 132) < 0.2 THEN (ARRAY[10, 25, 50])[1 + pg_temp.ri(dep_idx * 8 + k, 133, 3)] END,
@@ -622,10 +641,11 @@ SELECT x.key, pg_temp.uid7(x.created, x.key, 1) AS id, x.created, x.dep_idx, x.d
             WHEN x.started AND x.state_type_t IN ('PAUSED', 'CANCELLING') THEN x.span / 2
             ELSE interval '0' END AS total_run_time,
        CASE WHEN pg_temp.rnd(x.flow_idx, 154) < 0.2 THEN '1.' || (x.k / 25)::text || '.0'
-            ELSE md5((SELECT name FROM gen_flow WHERE idx = x.flow_idx) || (x.k / 20)) END AS flow_version,
+            ELSE md5(fl.name || (x.k / 20)) END AS flow_version,
        x.sched_id, x.sched_display, x.dep_tags, x.st, x.started, x.start_at, x.span
-  FROM spanned x;
+  FROM spanned x JOIN gen_flow fl ON fl.idx = x.flow_idx;
 ALTER TABLE gen_fr ADD PRIMARY KEY (key);
+ANALYZE gen_fr;
 
 INSERT INTO prefect.flow_run (id, created, updated, name, state_type, run_count, expected_start_time,
     next_scheduled_start_time, start_time, end_time, total_run_time, flow_version, parameters, idempotency_key,
@@ -678,15 +698,18 @@ CREATE TEMP TABLE gen_task_src AS
 SELECT r.key, r.id AS flow_run_id, r.flow_idx, r.st, r.start_at, r.span, r.run_count, r.dep_tags,
        1 + pg_temp.ri(r.key, 180, greatest(1, (2 * :tasks_mean - 1)::int)) AS n_tasks
   FROM gen_fr r WHERE r.started;
+ANALYZE gen_task_src;
 CREATE TEMP TABLE gen_parent AS
 SELECT s.key * 64 + k AS tkey, s.key AS run_key, k AS tk, 1 + pg_temp.ri(s.key * 64 + k, 185, :n_flows) AS sub_flow_idx
   FROM gen_task_src s CROSS JOIN LATERAL generate_series(1, s.n_tasks) AS k
  WHERE pg_temp.rnd(s.key * 64 + k, 181) < 0.015;
 ALTER TABLE gen_parent ADD PRIMARY KEY (tkey);
+ANALYZE gen_parent;
 
 CREATE TEMP TABLE gen_fn AS
 SELECT (o - 1)::int AS fn, f AS fn_name FROM unnest('{extract,transform,load,validate,fetch_data,save_results,send_notification,
        compute_metrics,train_model,score_batch,upload_to_s3,query_db}'::text[]) WITH ORDINALITY AS u(f, o);
+ANALYZE gen_fn;
 
 INSERT INTO prefect.task_run (id, created, updated, name, state_type, run_count, expected_start_time,
     next_scheduled_start_time, start_time, end_time, total_run_time, task_key, dynamic_key, cache_key,
@@ -765,6 +788,7 @@ SELECT p.tkey, pg_temp.uid7(tr.created, p.tkey, 3) AS id,
   JOIN gen_task_src ts ON ts.key = p.run_key
   JOIN prefect.task_run tr ON tr.id = pg_temp.uid7(pg_temp.task_t(ts.start_at, ts.span, p.tk, ts.n_tasks) - interval '5 milliseconds', p.tkey, 2)
   JOIN gen_flow f ON f.idx = p.sub_flow_idx;
+ANALYZE gen_sub;
 INSERT INTO prefect.flow_run (id, created, updated, name, state_type, run_count, expected_start_time,
     next_scheduled_start_time, start_time, end_time, total_run_time, flow_version, parameters, idempotency_key,
     context, empirical_policy, tags, auto_scheduled, flow_id, deployment_id, parent_task_run_id, state_id,
