@@ -28,6 +28,7 @@ const char *ParamTypeSqlName(ParamType type) {
     switch (type) {
         case ParamType::kUuidArray: return "uuid[]";
         case ParamType::kTextArray: return "text[]";
+        case ParamType::kStateTypeArray: return "state_type[]";
         case ParamType::kText: return "text";
         case ParamType::kTimestampTz: return "timestamptz";
         case ParamType::kBool: return "boolean";
@@ -72,7 +73,11 @@ public:
 
     std::string Placeholder(Param param) {
         params_.push_back(std::move(param));
-        return "$" + std::to_string(params_.size()) + "::" + ParamTypeSqlName(params_.back().type);
+        std::string ph = "$" + std::to_string(params_.size()) + "::";
+        // The enum lives in Prefect's schema: the parameter is bound with that type, so the
+        // planner sees the state types themselves (statistics, index conditions).
+        if (params_.back().type == ParamType::kStateTypeArray) return ph + schema_ + ".\"state_type\"[]";
+        return ph + ParamTypeSqlName(params_.back().type);
     }
     std::string Table(const char *name) const { return schema_ + ".\"" + name + "\""; }
     const std::string &Schema() const { return schema_; }
@@ -142,7 +147,7 @@ Param TextList(const Json &value, const JsonPath &path, const char *prefix = "",
 }
 
 Param StateTypeList(const Json &value, const JsonPath &path) {
-    Param p{ParamType::kTextArray, {}, {}, 0, false};
+    Param p{ParamType::kStateTypeArray, {}, {}, 0, false};
     const Json &arr = ExpectArray(value, path);
     for (size_t i = 0; i < arr.size(); ++i) p.items.push_back(ParseStateType(arr[i], path.Index(i)));
     return p;
@@ -173,13 +178,11 @@ std::optional<Expr> CompileLeaf(const FieldSpec &field, const Json &value, const
             return Expr::Sql("(" + col + " <> ALL(" + b.Placeholder(std::move(p)) + "))");
         }
         case FieldKind::kStateTypeAny:
-            return Expr::Sql("(" + col + " = ANY(" + b.Placeholder(StateTypeList(value, path)) + "::" + b.Schema() +
-                             ".\"state_type\"[]))");
+            return Expr::Sql("(" + col + " = ANY(" + b.Placeholder(StateTypeList(value, path)) + "))");
         case FieldKind::kStateTypeNotAny: {
             Param p = StateTypeList(value, path);
             if (p.items.empty()) return std::nullopt;
-            return Expr::Sql("(" + col + " <> ALL(" + b.Placeholder(std::move(p)) + "::" + b.Schema() +
-                             ".\"state_type\"[]))");
+            return Expr::Sql("(" + col + " <> ALL(" + b.Placeholder(std::move(p)) + "))");
         }
         case FieldKind::kLike: {
             const std::string &s = ExpectString(value, path);

@@ -13,17 +13,18 @@ enum class Endpoint { kFilter, kCount, kPaginate };
 
 // The type of a bound parameter. The SQL text casts each $n to exactly this type, and the
 // PostgreSQL side binds it with the matching type OID.
-enum class ParamType { kUuidArray, kTextArray, kText, kTimestampTz, kBool, kInt8 };
+enum class ParamType { kUuidArray, kTextArray, kStateTypeArray, kText, kTimestampTz, kBool, kInt8 };
 
 struct Param {
     ParamType type;
-    std::vector<std::string> items;  // kUuidArray (canonical lower-case text), kTextArray
+    std::vector<std::string> items;  // kUuidArray (canonical lower-case text), kTextArray,
+                                     // kStateTypeArray (labels of the schema's state_type enum)
     std::string text;                // kText
     int64_t int_value = 0;           // kInt8; kTimestampTz as microseconds since 2000-01-01 UTC
     bool bool_value = false;         // kBool
 };
 
-const char *ParamTypeSqlName(ParamType type);  // "uuid[]", "text[]", ...
+const char *ParamTypeSqlName(ParamType type);  // "uuid[]", "text[]", ... ("state_type[]", unqualified)
 
 // One compiled statement.
 struct Statement {

@@ -33,6 +33,8 @@ namespace {
 
 char *schema_setting = nullptr;  // GUC prefect_filter.schema
 
+const char *SchemaSetting(void) { return schema_setting && schema_setting[0] ? schema_setting : "prefect"; }
+
 struct CompiledHolder {
     CompiledRequest *request;
 };
@@ -59,7 +61,7 @@ char *BodyText(FunctionCallInfo fcinfo) {
 // Step 1: compile behind the door. Returns a request owned by the current memory context.
 const CompiledRequest *CompileBody(FunctionCallInfo fcinfo, Endpoint endpoint) {
     char *body = BodyText(fcinfo);
-    const char *schema = schema_setting && schema_setting[0] ? schema_setting : "prefect";
+    const char *schema = SchemaSetting();
     // Allocate and register the owner before compiling, so nothing can fail between the
     // C++ allocation and its registration.
     auto *holder = static_cast<CompiledHolder *>(palloc0(sizeof(CompiledHolder)));
@@ -81,8 +83,18 @@ const CompiledRequest *CompileBody(FunctionCallInfo fcinfo, Endpoint endpoint) {
     return holder->request;
 }
 
-Oid ParamTypeOid(ParamType type) {
+// Prefect's state_type enum in the schema the statement reads (its OID differs per database).
+Oid StateTypeOid(const char *schema) {
+    Oid nsp = get_namespace_oid(schema, false);
+    Oid type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("state_type"), ObjectIdGetDatum(nsp));
+    if (!OidIsValid(type))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("type \"%s.state_type\" does not exist", schema)));
+    return type;
+}
+
+Oid ParamTypeOid(ParamType type, Oid state_type) {
     switch (type) {
+        case ParamType::kStateTypeArray: return get_array_type(state_type);
         case ParamType::kUuidArray: return UUIDARRAYOID;
         case ParamType::kTextArray: return TEXTARRAYOID;
         case ParamType::kText: return TEXTOID;
@@ -93,8 +105,16 @@ Oid ParamTypeOid(ParamType type) {
     return TEXTOID;
 }
 
-Datum ParamDatum(const Param &p) {
+Datum ParamDatum(const Param &p, Oid state_type) {
     switch (p.type) {
+        case ParamType::kStateTypeArray: {  // labels were validated by the compiler
+            int n = static_cast<int>(p.items.size());
+            Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
+            for (int i = 0; i < n; ++i)
+                elems[i] = DirectFunctionCall2(enum_in, CStringGetDatum(p.items[static_cast<size_t>(i)].c_str()),
+                                               ObjectIdGetDatum(state_type));
+            return PointerGetDatum(construct_array(elems, n, state_type, sizeof(Oid), true, TYPALIGN_INT));
+        }
         case ParamType::kUuidArray:
         case ParamType::kTextArray: {
             int n = static_cast<int>(p.items.size());
@@ -123,9 +143,12 @@ uint64 Execute(const Statement &stmt) {
     int nargs = static_cast<int>(stmt.params.size());
     Oid *types = static_cast<Oid *>(palloc(sizeof(Oid) * (nargs > 0 ? nargs : 1)));
     Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * (nargs > 0 ? nargs : 1)));
+    Oid state_type = InvalidOid;
     for (int i = 0; i < nargs; ++i) {
-        types[i] = ParamTypeOid(stmt.params[static_cast<size_t>(i)].type);
-        values[i] = ParamDatum(stmt.params[static_cast<size_t>(i)]);
+        const Param &p = stmt.params[static_cast<size_t>(i)];
+        if (p.type == ParamType::kStateTypeArray && !OidIsValid(state_type)) state_type = StateTypeOid(SchemaSetting());
+        types[i] = ParamTypeOid(p.type, state_type);
+        values[i] = ParamDatum(p, state_type);
     }
     SPIPlanPtr plan = CachedPlan(stmt.sql.c_str(), nargs, types, stmt.custom_plan);
     int rc = SPI_execute_plan(plan, values, nullptr, true, 0);
@@ -235,6 +258,7 @@ extern "C" Datum pf_deployments_filter_sql(PG_FUNCTION_ARGS) {
         switch (p.type) {
             case ParamType::kUuidArray:
             case ParamType::kTextArray:
+            case ParamType::kStateTypeArray:
                 pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
                 for (const std::string &item : p.items) push_string(item.data(), item.size(), WJB_ELEM);
                 pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
