@@ -45,28 +45,25 @@ void AppendString(StringInfo out, const char *s, size_t len) {
     out->data[out->len] = '\0';
 }
 
-// Writes `,"key":` (every key but an object's first, which callers write with its brace).
-void Key(StringInfo out, const char *key) {
-    appendStringInfoChar(out, ',');
-    appendStringInfoChar(out, '"');
-    appendStringInfoString(out, key);
-    appendStringInfoString(out, "\":");
-}
+// Writes `,"key":` (every key but an object's first, which callers write with its brace). The
+// key is a literal, so the whole fragment is built and measured at compile time.
+#define PF_KEY(out, key) appendBinaryStringInfo((out), ",\"" key "\":", sizeof(",\"" key "\":") - 1)
+#define PF_LITERAL(out, text) appendBinaryStringInfo((out), text, sizeof(text) - 1)
 
 void Uuid(StringInfo out, Datum d) {
     char buf[40];
     size_t n = FormatUuid(DatumGetUUIDP(d)->data, buf);
-    appendStringInfoChar(out, '"');
+    appendStringInfoCharMacro(out, '"');
     appendBinaryStringInfo(out, buf, static_cast<int>(n));
-    appendStringInfoChar(out, '"');
+    appendStringInfoCharMacro(out, '"');
 }
 
 void Timestamp(StringInfo out, Datum d) {
     char buf[48];
     size_t n = FormatTimestampUtc(DatumGetTimestampTz(d), buf);
-    appendStringInfoChar(out, '"');
+    appendStringInfoCharMacro(out, '"');
     appendBinaryStringInfo(out, buf, static_cast<int>(n));
-    appendStringInfoChar(out, '"');
+    appendStringInfoCharMacro(out, '"');
 }
 
 void Text(StringInfo out, Datum d) {
@@ -74,7 +71,10 @@ void Text(StringInfo out, Datum d) {
     AppendString(out, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
-void Bool(StringInfo out, bool b) { appendStringInfoString(out, b ? "true" : "false"); }
+void Bool(StringInfo out, bool b) {
+    if (b) PF_LITERAL(out, "true");
+    else PF_LITERAL(out, "false");
+}
 
 void Float(StringInfo out, double v) {
     char buf[40];
@@ -91,7 +91,7 @@ void JsonbNumeric(StringInfo out, Numeric num) {
 
 void JsonbScalar(StringInfo out, const JsonbValue &v) {
     switch (v.type) {
-        case jbvNull: appendStringInfoString(out, "null"); break;
+        case jbvNull: PF_LITERAL(out, "null"); break;
         case jbvBool: Bool(out, v.val.boolean); break;
         case jbvNumeric: JsonbNumeric(out, v.val.numeric); break;
         case jbvString: AppendString(out, v.val.string.val, static_cast<size_t>(v.val.string.len)); break;
@@ -114,12 +114,12 @@ void WriteContainer(StringInfo out, JsonbContainer *container) {
         switch (tok) {
             case WJB_BEGIN_ARRAY:
             case WJB_BEGIN_OBJECT:
-                if (depth > 0 && need_comma[depth]) appendStringInfoChar(out, ',');
+                if (depth > 0 && need_comma[depth]) appendStringInfoCharMacro(out, ',');
                 if (depth > 0) need_comma[depth] = true;
                 if (tok == WJB_BEGIN_ARRAY && v.val.array.rawScalar) {
                     raw_scalar = true;
                 } else {
-                    appendStringInfoChar(out, tok == WJB_BEGIN_ARRAY ? '[' : '{');
+                    appendStringInfoCharMacro(out, tok == WJB_BEGIN_ARRAY ? '[' : '{');
                 }
                 if (++depth >= capacity) {
                     capacity *= 2;
@@ -131,18 +131,18 @@ void WriteContainer(StringInfo out, JsonbContainer *container) {
             case WJB_END_OBJECT:
                 --depth;
                 if (!(tok == WJB_END_ARRAY && raw_scalar && depth == 0))
-                    appendStringInfoChar(out, tok == WJB_END_ARRAY ? ']' : '}');
+                    appendStringInfoCharMacro(out, tok == WJB_END_ARRAY ? ']' : '}');
                 break;
             case WJB_KEY: {
-                if (need_comma[depth]) appendStringInfoChar(out, ',');
+                if (need_comma[depth]) appendStringInfoCharMacro(out, ',');
                 need_comma[depth] = false;  // the value follows without a comma
                 AppendString(out, v.val.string.val, static_cast<size_t>(v.val.string.len));
-                appendStringInfoChar(out, ':');
+                appendStringInfoCharMacro(out, ':');
                 break;
             }
             case WJB_VALUE:
             case WJB_ELEM:
-                if (tok == WJB_ELEM && need_comma[depth]) appendStringInfoChar(out, ',');
+                if (tok == WJB_ELEM && need_comma[depth]) appendStringInfoCharMacro(out, ',');
                 JsonbScalar(out, v);
                 need_comma[depth] = true;
                 break;
@@ -160,7 +160,7 @@ void WriteJsonb(StringInfo out, Datum d) {
 void JsonbOrNull(StringInfo out, const Row &row, int column) {
     bool isnull;
     Datum d = row.Get(column, &isnull);
-    if (isnull) appendStringInfoString(out, "null");
+    if (isnull) PF_LITERAL(out, "null");
     else WriteJsonb(out, d);
 }
 
@@ -183,7 +183,7 @@ void StringOrNullField(StringInfo out, Jsonb *jb, const char *key, const char *d
         StringInfoSink sink(out);
         AppendJsonString(sink, default_string, strlen(default_string));
     } else {
-        appendStringInfoString(out, "null");
+        PF_LITERAL(out, "null");
     }
 }
 
@@ -192,7 +192,7 @@ void StringOrNullField(StringInfo out, Jsonb *jb, const char *key, const char *d
 void IntegerOrNullField(StringInfo out, Jsonb *jb, const char *key) {
     JsonbValue *v = ObjectField(jb, key);
     if (!v || v->type == jbvNull) {
-        appendStringInfoString(out, "null");
+        PF_LITERAL(out, "null");
         return;
     }
     if (v->type == jbvNumeric) {
@@ -216,7 +216,7 @@ void Creator(StringInfo out, const Row &row, int column) {
     bool isnull;
     Datum d = row.Get(column, &isnull);
     if (isnull) {
-        appendStringInfoString(out, "null");
+        PF_LITERAL(out, "null");
         return;
     }
     Jsonb *jb = DatumGetJsonbP(d);
@@ -224,26 +224,26 @@ void Creator(StringInfo out, const Row &row, int column) {
         WriteContainer(out, &jb->root);
         return;
     }
-    appendStringInfoString(out, "{\"id\":");
+    PF_LITERAL(out, "{\"id\":");
     JsonbValue *id = ObjectField(jb, "id");
     unsigned char uuid[16];
     if (id && id->type == jbvString &&
         ParseUuidText(id->val.string.val, static_cast<size_t>(id->val.string.len), uuid)) {
         char text[40];
         size_t n = FormatUuid(uuid, text);  // Prefect validates it as a UUID: canonical form
-        appendStringInfoChar(out, '"');
+        appendStringInfoCharMacro(out, '"');
         appendBinaryStringInfo(out, text, static_cast<int>(n));
-        appendStringInfoChar(out, '"');
+        appendStringInfoCharMacro(out, '"');
     } else if (id) {
         AnyJsonbValue(out, id);
     } else {
-        appendStringInfoString(out, "null");
+        PF_LITERAL(out, "null");
     }
-    appendStringInfoString(out, ",\"type\":");
+    PF_LITERAL(out, ",\"type\":");
     StringOrNullField(out, jb, "type", nullptr);
-    appendStringInfoString(out, ",\"display_value\":");
+    PF_LITERAL(out, ",\"display_value\":");
     StringOrNullField(out, jb, "display_value", nullptr);
-    appendStringInfoChar(out, '}');
+    appendStringInfoCharMacro(out, '}');
 }
 
 // concurrency_options: {collision_strategy, grace_period_seconds}.
@@ -251,7 +251,7 @@ void ConcurrencyOptions(StringInfo out, const Row &row) {
     bool isnull;
     Datum d = row.Get(kColConcurrencyOptions, &isnull);
     if (isnull) {
-        appendStringInfoString(out, "null");
+        PF_LITERAL(out, "null");
         return;
     }
     Jsonb *jb = DatumGetJsonbP(d);
@@ -259,11 +259,11 @@ void ConcurrencyOptions(StringInfo out, const Row &row) {
         WriteContainer(out, &jb->root);
         return;
     }
-    appendStringInfoString(out, "{\"collision_strategy\":");
+    PF_LITERAL(out, "{\"collision_strategy\":");
     StringOrNullField(out, jb, "collision_strategy", nullptr);
-    appendStringInfoString(out, ",\"grace_period_seconds\":");
+    PF_LITERAL(out, ",\"grace_period_seconds\":");
     IntegerOrNullField(out, jb, "grace_period_seconds");
-    appendStringInfoChar(out, '}');
+    appendStringInfoCharMacro(out, '}');
 }
 
 // A schedule object, re-emitted as Prefect's IntervalSchedule / CronSchedule / RRuleSchedule.
@@ -273,7 +273,7 @@ void Schedule(StringInfo out, Jsonb *jb) {
         return;
     }
     if (JsonbValue *interval = ObjectField(jb, "interval")) {
-        appendStringInfoString(out, "{\"interval\":");
+        PF_LITERAL(out, "{\"interval\":");
         if (interval->type == jbvNumeric) {
             char *s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(interval->val.numeric)));
             double seconds = 0;
@@ -283,7 +283,7 @@ void Schedule(StringInfo out, Jsonb *jb) {
         } else {
             AnyJsonbValue(out, interval);
         }
-        appendStringInfoString(out, ",\"anchor_date\":");
+        PF_LITERAL(out, ",\"anchor_date\":");
         JsonbValue *anchor = ObjectField(jb, "anchor_date");
         if (anchor && anchor->type == jbvString) {
             char buf[64];
@@ -294,27 +294,27 @@ void Schedule(StringInfo out, Jsonb *jb) {
         } else if (anchor) {
             AnyJsonbValue(out, anchor);
         } else {
-            appendStringInfoString(out, "null");
+            PF_LITERAL(out, "null");
         }
-        appendStringInfoString(out, ",\"timezone\":");
+        PF_LITERAL(out, ",\"timezone\":");
         StringOrNullField(out, jb, "timezone", "UTC");
-        appendStringInfoChar(out, '}');
+        appendStringInfoCharMacro(out, '}');
     } else if (ObjectField(jb, "cron")) {
-        appendStringInfoString(out, "{\"cron\":");
+        PF_LITERAL(out, "{\"cron\":");
         StringOrNullField(out, jb, "cron", nullptr);
-        appendStringInfoString(out, ",\"timezone\":");
+        PF_LITERAL(out, ",\"timezone\":");
         StringOrNullField(out, jb, "timezone", nullptr);
-        appendStringInfoString(out, ",\"day_or\":");
+        PF_LITERAL(out, ",\"day_or\":");
         JsonbValue *day_or = ObjectField(jb, "day_or");
         if (day_or && day_or->type != jbvNull) AnyJsonbValue(out, day_or);
-        else appendStringInfoString(out, "true");
-        appendStringInfoChar(out, '}');
+        else PF_LITERAL(out, "true");
+        appendStringInfoCharMacro(out, '}');
     } else if (ObjectField(jb, "rrule")) {
-        appendStringInfoString(out, "{\"rrule\":");
+        PF_LITERAL(out, "{\"rrule\":");
         StringOrNullField(out, jb, "rrule", nullptr);
-        appendStringInfoString(out, ",\"timezone\":");
+        PF_LITERAL(out, ",\"timezone\":");
         StringOrNullField(out, jb, "timezone", "UTC");
-        appendStringInfoChar(out, '}');
+        appendStringInfoCharMacro(out, '}');
     } else {
         WriteContainer(out, &jb->root);
     }
@@ -356,7 +356,7 @@ void Schedules(StringInfo out, const Row &row) {
     bool isnull;
     Datum d = row.Get(kColSchedules, &isnull);
     if (isnull) {
-        appendStringInfoString(out, "[]");
+        PF_LITERAL(out, "[]");
         return;
     }
     Datum *elems;
@@ -367,35 +367,35 @@ void Schedules(StringInfo out, const Row &row) {
     for (int i = 0; i < count; ++i) DeformRecord(elems[i], kScheduleFieldCount, records[i].values, records[i].nulls);
     if (count > 1) qsort(records, static_cast<size_t>(count), sizeof(ScheduleRecord), CompareSchedules);
 
-    appendStringInfoChar(out, '[');
+    appendStringInfoCharMacro(out, '[');
     for (int i = 0; i < count; ++i) {
         const ScheduleRecord &r = records[i];
         auto is_null = [&](int f) { return r.nulls[f]; };
         auto value = [&](int f) { return r.values[f]; };
-        if (i) appendStringInfoChar(out, ',');
-        appendStringInfoString(out, "{\"id\":");
+        if (i) appendStringInfoCharMacro(out, ',');
+        PF_LITERAL(out, "{\"id\":");
         Uuid(out, value(kSchedId));
-        Key(out, "created");
-        if (is_null(kSchedCreated)) appendStringInfoString(out, "null"); else Timestamp(out, value(kSchedCreated));
-        Key(out, "updated");
-        if (is_null(kSchedUpdated)) appendStringInfoString(out, "null"); else Timestamp(out, value(kSchedUpdated));
-        Key(out, "deployment_id");
-        if (is_null(kSchedDeploymentId)) appendStringInfoString(out, "null"); else Uuid(out, value(kSchedDeploymentId));
-        Key(out, "schedule");
-        if (is_null(kSchedSchedule)) appendStringInfoString(out, "null");
+        PF_KEY(out, "created");
+        if (is_null(kSchedCreated)) PF_LITERAL(out, "null"); else Timestamp(out, value(kSchedCreated));
+        PF_KEY(out, "updated");
+        if (is_null(kSchedUpdated)) PF_LITERAL(out, "null"); else Timestamp(out, value(kSchedUpdated));
+        PF_KEY(out, "deployment_id");
+        if (is_null(kSchedDeploymentId)) PF_LITERAL(out, "null"); else Uuid(out, value(kSchedDeploymentId));
+        PF_KEY(out, "schedule");
+        if (is_null(kSchedSchedule)) PF_LITERAL(out, "null");
         else Schedule(out, DatumGetJsonbP(value(kSchedSchedule)));
-        Key(out, "active");
-        if (is_null(kSchedActive)) appendStringInfoString(out, "null"); else Bool(out, DatumGetBool(value(kSchedActive)));
-        Key(out, "max_scheduled_runs");
-        if (is_null(kSchedMaxScheduledRuns)) appendStringInfoString(out, "null");
+        PF_KEY(out, "active");
+        if (is_null(kSchedActive)) PF_LITERAL(out, "null"); else Bool(out, DatumGetBool(value(kSchedActive)));
+        PF_KEY(out, "max_scheduled_runs");
+        if (is_null(kSchedMaxScheduledRuns)) PF_LITERAL(out, "null");
         else appendStringInfo(out, "%d", DatumGetInt32(value(kSchedMaxScheduledRuns)));
-        Key(out, "parameters");
-        if (is_null(kSchedParameters)) appendStringInfoString(out, "{}"); else WriteJsonb(out, value(kSchedParameters));
-        Key(out, "slug");
-        if (is_null(kSchedSlug)) appendStringInfoString(out, "null"); else Text(out, value(kSchedSlug));
-        appendStringInfoChar(out, '}');
+        PF_KEY(out, "parameters");
+        if (is_null(kSchedParameters)) PF_LITERAL(out, "{}"); else WriteJsonb(out, value(kSchedParameters));
+        PF_KEY(out, "slug");
+        if (is_null(kSchedSlug)) PF_LITERAL(out, "null"); else Text(out, value(kSchedSlug));
+        appendStringInfoCharMacro(out, '}');
     }
-    appendStringInfoChar(out, ']');
+    appendStringInfoCharMacro(out, ']');
     pfree(records);
     pfree(elems);
     pfree(elem_nulls);
@@ -405,29 +405,29 @@ void GlobalConcurrencyLimit(StringInfo out, const Row &row) {
     bool isnull;
     Datum record = row.Get(kColConcurrencyLimit, &isnull);
     if (isnull) {
-        appendStringInfoString(out, "null");
+        PF_LITERAL(out, "null");
         return;
     }
     Datum v[kLimitFieldCount];
     bool n[kLimitFieldCount];
     DeformRecord(record, kLimitFieldCount, v, n);
-    appendStringInfoString(out, "{\"id\":");
+    PF_LITERAL(out, "{\"id\":");
     Uuid(out, v[kLimitId]);
-    Key(out, "created");
+    PF_KEY(out, "created");
     Timestamp(out, v[kLimitCreated]);
-    Key(out, "updated");
+    PF_KEY(out, "updated");
     Timestamp(out, v[kLimitUpdated]);
-    Key(out, "active");
+    PF_KEY(out, "active");
     Bool(out, DatumGetBool(v[kLimitActive]));
-    Key(out, "name");
+    PF_KEY(out, "name");
     Text(out, v[kLimitName]);
-    Key(out, "limit");
+    PF_KEY(out, "limit");
     appendStringInfo(out, "%d", DatumGetInt32(v[kLimitLimit]));
-    Key(out, "active_slots");
+    PF_KEY(out, "active_slots");
     appendStringInfo(out, "%d", DatumGetInt32(v[kLimitActiveSlots]));
-    Key(out, "slot_decay_per_second");
+    PF_KEY(out, "slot_decay_per_second");
     Float(out, DatumGetFloat8(v[kLimitSlotDecay]));
-    appendStringInfoChar(out, '}');
+    appendStringInfoCharMacro(out, '}');
 }
 
 using ValueWriter = void (*)(StringInfo, Datum);
@@ -435,45 +435,45 @@ using ValueWriter = void (*)(StringInfo, Datum);
 void NullableColumn(StringInfo out, const Row &row, int column, ValueWriter write) {
     bool isnull;
     Datum d = row.Get(column, &isnull);
-    if (isnull) appendStringInfoString(out, "null");
+    if (isnull) PF_LITERAL(out, "null");
     else write(out, d);
 }
 
 void Deployment(StringInfo out, const Row &row) {
     bool isnull;
-    appendStringInfoString(out, "{\"id\":");
+    PF_LITERAL(out, "{\"id\":");
     Uuid(out, row.Get(kColId, &isnull));
-    Key(out, "created");
+    PF_KEY(out, "created");
     NullableColumn(out, row, kColCreated, Timestamp);
-    Key(out, "updated");
+    PF_KEY(out, "updated");
     NullableColumn(out, row, kColUpdated, Timestamp);
-    Key(out, "name");
+    PF_KEY(out, "name");
     NullableColumn(out, row, kColName, Text);
-    Key(out, "version");
+    PF_KEY(out, "version");
     NullableColumn(out, row, kColVersion, Text);
-    Key(out, "description");
+    PF_KEY(out, "description");
     NullableColumn(out, row, kColDescription, Text);
-    Key(out, "flow_id");
+    PF_KEY(out, "flow_id");
     NullableColumn(out, row, kColFlowId, Uuid);
-    Key(out, "paused");
+    PF_KEY(out, "paused");
     Bool(out, DatumGetBool(row.Get(kColPaused, &isnull)));
-    Key(out, "schedules");
+    PF_KEY(out, "schedules");
     Schedules(out, row);
-    Key(out, "concurrency_limit");
-    appendStringInfoString(out, "null");  // deprecated: always null in Prefect's response
-    Key(out, "global_concurrency_limit");
+    PF_KEY(out, "concurrency_limit");
+    PF_LITERAL(out, "null");  // deprecated: always null in Prefect's response
+    PF_KEY(out, "global_concurrency_limit");
     GlobalConcurrencyLimit(out, row);
-    Key(out, "concurrency_options");
+    PF_KEY(out, "concurrency_options");
     ConcurrencyOptions(out, row);
-    Key(out, "job_variables");
+    PF_KEY(out, "job_variables");
     JsonbOrNull(out, row, kColJobVariables);
-    Key(out, "parameters");
+    PF_KEY(out, "parameters");
     JsonbOrNull(out, row, kColParameters);
-    Key(out, "tags");
+    PF_KEY(out, "tags");
     JsonbOrNull(out, row, kColTags);
-    Key(out, "labels");
+    PF_KEY(out, "labels");
     Datum labels = row.Get(kColLabels, &isnull);
-    if (isnull) appendStringInfoString(out, "{}");  // Prefect turns a NULL into {}
+    if (isnull) PF_LITERAL(out, "{}");  // Prefect turns a NULL into {}
     else WriteJsonb(out, labels);
     // The attached work queue (and its pool) when there is one, else the stored name.
     Datum queue_values[kQueueFieldCount];
@@ -481,37 +481,37 @@ void Deployment(StringInfo out, const Row &row) {
     Datum queue = row.Get(kColWorkQueue, &isnull);
     bool has_queue = !isnull;
     if (has_queue) DeformRecord(queue, kQueueFieldCount, queue_values, queue_nulls);
-    Key(out, "work_queue_name");
+    PF_KEY(out, "work_queue_name");
     if (has_queue) Text(out, queue_values[kQueueName]);
     else NullableColumn(out, row, kColWorkQueueName, Text);
-    Key(out, "work_queue_id");
+    PF_KEY(out, "work_queue_id");
     NullableColumn(out, row, kColWorkQueueId, Uuid);
-    Key(out, "last_polled");
+    PF_KEY(out, "last_polled");
     NullableColumn(out, row, kColLastPolled, Timestamp);
-    Key(out, "parameter_openapi_schema");
+    PF_KEY(out, "parameter_openapi_schema");
     JsonbOrNull(out, row, kColParameterOpenapiSchema);
-    Key(out, "path");
+    PF_KEY(out, "path");
     NullableColumn(out, row, kColPath, Text);
-    Key(out, "pull_steps");
+    PF_KEY(out, "pull_steps");
     JsonbOrNull(out, row, kColPullSteps);
-    Key(out, "entrypoint");
+    PF_KEY(out, "entrypoint");
     NullableColumn(out, row, kColEntrypoint, Text);
-    Key(out, "storage_document_id");
+    PF_KEY(out, "storage_document_id");
     NullableColumn(out, row, kColStorageDocumentId, Uuid);
-    Key(out, "infrastructure_document_id");
+    PF_KEY(out, "infrastructure_document_id");
     NullableColumn(out, row, kColInfrastructureDocumentId, Uuid);
-    Key(out, "created_by");
+    PF_KEY(out, "created_by");
     Creator(out, row, kColCreatedBy);
-    Key(out, "updated_by");
+    PF_KEY(out, "updated_by");
     Creator(out, row, kColUpdatedBy);
-    Key(out, "work_pool_name");
+    PF_KEY(out, "work_pool_name");
     if (has_queue && !queue_nulls[kQueuePoolName]) Text(out, queue_values[kQueuePoolName]);
-    else appendStringInfoString(out, "null");
-    Key(out, "status");
+    else PF_LITERAL(out, "null");
+    PF_KEY(out, "status");
     NullableColumn(out, row, kColStatus, Text);
-    Key(out, "enforce_parameter_schema");
+    PF_KEY(out, "enforce_parameter_schema");
     Bool(out, DatumGetBool(row.Get(kColEnforceParameterSchema, &isnull)));
-    appendStringInfoChar(out, '}');
+    appendStringInfoCharMacro(out, '}');
 }
 
 struct PagePosition {
@@ -531,7 +531,7 @@ int ComparePositions(const void *a, const void *b) {
 double bytes_per_deployment = 2048;
 
 void RenderDeployments(StringInfo out, SPITupleTable *table, uint64 nrows) {
-    appendStringInfoChar(out, '[');
+    appendStringInfoCharMacro(out, '[');
     if (nrows > 0) {
         int start_len = out->len;
         double wanted = static_cast<double>(nrows) * bytes_per_deployment * 1.1 + 1024;
@@ -550,7 +550,7 @@ void RenderDeployments(StringInfo out, SPITupleTable *table, uint64 nrows) {
         Row row{static_cast<Datum *>(palloc(kRenderColumnCount * sizeof(Datum))),
                 static_cast<bool *>(palloc(kRenderColumnCount * sizeof(bool)))};
         for (uint64 i = 0; i < nrows; ++i) {
-            if (i) appendStringInfoChar(out, ',');
+            if (i) appendStringInfoCharMacro(out, ',');
             heap_deform_tuple(table->vals[order[i].index], table->tupdesc, row.values, row.nulls);
             Deployment(out, row);
             CHECK_FOR_INTERRUPTS();
@@ -560,7 +560,7 @@ void RenderDeployments(StringInfo out, SPITupleTable *table, uint64 nrows) {
         pfree(order);
         bytes_per_deployment = static_cast<double>(out->len - start_len) / static_cast<double>(nrows);
     }
-    appendStringInfoChar(out, ']');
+    appendStringInfoCharMacro(out, ']');
 }
 
 }  // namespace prefect_filter
