@@ -99,57 +99,73 @@ void JsonbScalar(StringInfo out, const JsonbValue &v) {
     }
 }
 
-// Writes a JSONB container compactly, keys in JSONB's order (what Prefect gets back from
-// PostgreSQL and re-emits), numbers re-printed as Python would.
-void WriteContainer(StringInfo out, JsonbContainer *container) {
-    JsonbIterator *it = JsonbIteratorInit(container);
-    JsonbValue v;
-    JsonbIteratorToken tok;
-    // need_comma[depth]: whether the next element at this depth needs a separating comma. A key
-// clears it (its value follows without one); a value or a nested container sets it.
-    int depth = 0, capacity = 32;
-    bool *need_comma = static_cast<bool *>(palloc(capacity * sizeof(bool)));
-    bool raw_scalar = false;
-    while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE) {
-        switch (tok) {
-            case WJB_BEGIN_ARRAY:
-            case WJB_BEGIN_OBJECT:
-                if (depth > 0 && need_comma[depth]) appendStringInfoCharMacro(out, ',');
-                if (depth > 0) need_comma[depth] = true;
-                if (tok == WJB_BEGIN_ARRAY && v.val.array.rawScalar) {
-                    raw_scalar = true;
-                } else {
-                    appendStringInfoCharMacro(out, tok == WJB_BEGIN_ARRAY ? '[' : '{');
-                }
-                if (++depth >= capacity) {
-                    capacity *= 2;
-                    need_comma = static_cast<bool *>(repalloc(need_comma, capacity * sizeof(bool)));
-                }
-                need_comma[depth] = false;
-                break;
-            case WJB_END_ARRAY:
-            case WJB_END_OBJECT:
-                --depth;
-                if (!(tok == WJB_END_ARRAY && raw_scalar && depth == 0))
-                    appendStringInfoCharMacro(out, tok == WJB_END_ARRAY ? ']' : '}');
-                break;
-            case WJB_KEY: {
-                if (need_comma[depth]) appendStringInfoCharMacro(out, ',');
-                need_comma[depth] = false;  // the value follows without a comma
-                AppendString(out, v.val.string.val, static_cast<size_t>(v.val.string.len));
-                appendStringInfoCharMacro(out, ':');
-                break;
-            }
-            case WJB_VALUE:
-            case WJB_ELEM:
-                if (tok == WJB_ELEM && need_comma[depth]) appendStringInfoCharMacro(out, ',');
-                JsonbScalar(out, v);
-                need_comma[depth] = true;
-                break;
-            default: break;
-        }
+// Writes one JSONB value stored in a container: `entry` is its JEntry, `data` its bytes.
+void WriteContainer(StringInfo out, JsonbContainer *container);
+
+void WriteEntry(StringInfo out, JEntry entry, char *data, uint32 len) {
+    if (JBE_ISSTRING(entry)) {
+        AppendString(out, data, len);
+    } else if (JBE_ISNUMERIC(entry)) {
+        JsonbNumeric(out, reinterpret_cast<Numeric>(data));
+    } else if (JBE_ISBOOL_TRUE(entry)) {
+        PF_LITERAL(out, "true");
+    } else if (JBE_ISBOOL_FALSE(entry)) {
+        PF_LITERAL(out, "false");
+    } else if (JBE_ISNULL(entry)) {
+        PF_LITERAL(out, "null");
+    } else {
+        WriteContainer(out, reinterpret_cast<JsonbContainer *>(data));
     }
-    pfree(need_comma);
+}
+
+// Writes a JSONB container compactly, straight from its binary form (utils/jsonb.h): keys in
+// JSONB's order (what Prefect gets back from PostgreSQL and re-emits), numbers re-printed as
+// Python would. Entries store either their length or, every JB_OFFSET_STRIDE-th, their end
+// offset; an object stores all keys, then all values, with offsets running over both.
+void WriteContainer(StringInfo out, JsonbContainer *container) {
+    check_stack_depth();  // JSONB nests as deep as its producer allowed
+    uint32 count = JsonContainerSize(container);
+    bool is_object = JsonContainerIsObject(container);
+    uint32 nentries = is_object ? count * 2 : count;
+    char *base = reinterpret_cast<char *>(&container->children[nentries]);
+    // Start offset of each entry, computed once in order (nentries + 1 values).
+    uint32 local[65];
+    uint32 *start = nentries < 65 ? local : static_cast<uint32 *>(palloc((nentries + 1) * sizeof(uint32)));
+    uint32 pos = 0;
+    for (uint32 i = 0; i < nentries; ++i) {
+        JEntry e = container->children[i];
+        start[i] = pos;
+        pos = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : pos + JBE_OFFLENFLD(e);
+    }
+    start[nentries] = pos;
+    // Numerics and containers are int-aligned within their (padded) slot.
+    auto data_of = [&](uint32 i) {
+        JEntry e = container->children[i];
+        uint32 off = (JBE_ISNUMERIC(e) || JBE_ISCONTAINER(e)) ? INTALIGN(start[i]) : start[i];
+        return base + off;
+    };
+    auto len_of = [&](uint32 i) { return start[i + 1] - start[i]; };
+
+    if (JsonContainerIsScalar(container)) {  // a raw scalar is stored as a one-element array
+        WriteEntry(out, container->children[0], data_of(0), len_of(0));
+    } else if (is_object) {
+        appendStringInfoCharMacro(out, '{');
+        for (uint32 i = 0; i < count; ++i) {
+            if (i) appendStringInfoCharMacro(out, ',');
+            AppendString(out, base + start[i], len_of(i));
+            appendStringInfoCharMacro(out, ':');
+            WriteEntry(out, container->children[count + i], data_of(count + i), len_of(count + i));
+        }
+        appendStringInfoCharMacro(out, '}');
+    } else {
+        appendStringInfoCharMacro(out, '[');
+        for (uint32 i = 0; i < count; ++i) {
+            if (i) appendStringInfoCharMacro(out, ',');
+            WriteEntry(out, container->children[i], data_of(i), len_of(i));
+        }
+        appendStringInfoCharMacro(out, ']');
+    }
+    if (start != local) pfree(start);
 }
 
 void WriteJsonb(StringInfo out, Datum d) {
