@@ -55,6 +55,22 @@ SELECT prefect.deployments_filter('{"deployments": {"name": {"any_": ["normalise
 -- awkward strings, numbers in JSONB, five schedules in Prefect's order (updated DESC, then id)
 SELECT prefect.deployments_filter('{"deployments": {"id": {"any_": ["0d000000-0000-0000-0000-0000000000a1"]}}}');
 
+-- JSONB shapes: objects with more entries than JSONB's offset stride (32), nesting, every
+-- scalar kind, a raw scalar; the text parses back to the stored value
+INSERT INTO prefect.deployment (id, name, flow_id, parameters, labels, pull_steps, parameter_openapi_schema)
+SELECT '0d000000-0000-0000-0000-0000000000a4', 'jsonb-shapes', '0f000000-0000-0000-0000-000000000001',
+       jsonb_object_agg('key' || lpad(i::text, 3, '0'), CASE i % 5 WHEN 0 THEN to_jsonb(i) WHEN 1 THEN to_jsonb(repeat('s', i))
+         WHEN 2 THEN jsonb_build_array(i, 'a', null, true, jsonb_build_object('n', i, 'deep', jsonb_build_array(jsonb_build_array())))
+         WHEN 3 THEN 'null'::jsonb ELSE to_jsonb(i % 2 = 0) END),
+       '"a raw scalar"', '[]', '{}'
+  FROM generate_series(1, 70) i;
+SELECT e->'labels' AS raw_scalar, e->'pull_steps' AS empty_array, e->'parameter_openapi_schema' AS empty_object,
+       (e->'parameters')::jsonb = d.parameters AS parameters_round_trip,
+       -- jsonb::text minus its spaces is the compact form here (no string holds ", " or ": ")
+       e->>'parameters' = replace(replace(d.parameters::text, '": ', '":'), ', ', ',') AS compact_text_matches
+  FROM json_array_elements(prefect.deployments_filter('{"deployments": {"name": {"any_": ["jsonb-shapes"]}}}')) e
+  JOIN prefect.deployment d ON d.name = 'jsonb-shapes';
+
 -- The same bytes whatever the session's date/time/number settings are.
 CREATE TEMP TABLE baseline AS SELECT prefect.deployments_filter('{}')::text AS out;
 SET LOCAL TimeZone = 'America/New_York';
