@@ -32,7 +32,7 @@ shared_preload_libraries = 'pg_stat_statements'
 CONF
     _pg_tmp_as_owner "$PG_BINDIR/pg_ctl" -D "$PG_TMP_DIR/data" -l "$PG_TMP_DIR/server.log" -w start \
         >/dev/null || { cat "$PG_TMP_DIR/server.log"; return 1; }
-    export PGHOST=$PG_TMP_DIR PGPORT=$port PGUSER=postgres PGDATABASE=postgres
+    export PG_TMP_DIR PGHOST=$PG_TMP_DIR PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 }
 
 pg_tmp_stop() {

@@ -266,3 +266,39 @@ TEST(Door, TruncatesLongMessagesOnCharacterBoundaries) {
     EXPECT_LT(n, sizeof err.message);
     EXPECT_EQ(n % 2, 0u);  // never half a character
 }
+
+TEST(Errors, ListLimitAndLongKeys) {
+    std::string ids = "[";
+    for (size_t i = 0; i <= pf::kMaxListLength; ++i) ids += std::string(i ? "," : "") + "\"a\"";
+    ids += "]";
+    Failure f = Fail("{\"deployments\":{\"name\":{\"any_\":" + ids + "}}}");
+    EXPECT_EQ(f.sqlstate, "54000");
+    EXPECT_EQ(f.path, "deployments.name.any_");
+    // a huge unknown key is shortened in the path, so the reason still fits the message
+    f = Fail("{\"deployments\":{\"" + std::string(2000, 'k') + "\":1}}");
+    EXPECT_EQ(f.path, "deployments." + std::string(64, 'k') + "...");
+    pf::ErrorPod err;
+    pf::RunGuarded(&err, [] { pf::Compile("{\"deployments\":{\"" + std::string(2000, 'k') + "\":1}}",
+                                          pf::Endpoint::kFilter, pf::CompileOptions{}); });
+    EXPECT_NE(std::string(err.message).find("unknown field for DeploymentFilter"), std::string::npos);
+}
+
+namespace {
+int polls = 0;
+bool StopAfterFewPolls() { return ++polls > 2; }
+}  // namespace
+
+TEST(Door, PendingCancelStopsTheCompiler) {
+    std::string ids = "[";
+    for (int i = 0; i < 50000; ++i) ids += std::string(i ? "," : "") + "\"00000000-0000-0000-0000-000000000000\"";
+    ids += "]";
+    pf::CompileOptions options;
+    options.interrupted = StopAfterFewPolls;
+    pf::ErrorPod err;
+    polls = 0;
+    EXPECT_FALSE(pf::RunGuarded(&err, [&] {
+        pf::Compile("{\"deployments\":{\"id\":{\"any_\":" + ids + "}}}", pf::Endpoint::kFilter, options);
+    }));
+    EXPECT_STREQ(err.sqlstate, "57014");
+    EXPECT_GT(polls, 2);
+}

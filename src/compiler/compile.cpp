@@ -69,7 +69,12 @@ struct ClassResult {
 // Holds the parameter list and renders $n placeholders and qualified table names.
 class Builder {
 public:
-    explicit Builder(const std::string &schema) : schema_(QuoteIdentifier(schema)) {}
+    explicit Builder(const CompileOptions &options) : schema_(QuoteIdentifier(options.schema)), options_(options) {}
+
+    // Polls for a pending cancel every so many list elements (CompileOptions::interrupted).
+    void Poll(size_t index) const {
+        if (options_.interrupted && index % 4096 == 4095 && options_.interrupted()) throw CompileInterrupted();
+    }
 
     std::string Placeholder(Param param) {
         params_.push_back(std::move(param));
@@ -89,6 +94,7 @@ public:
 
 private:
     std::string schema_;
+    const CompileOptions &options_;
     std::vector<Param> params_;
     bool value_sensitive_ = false;
 };
@@ -129,27 +135,36 @@ const Json &ExpectArray(const Json &value, const JsonPath &path) {
     return value;
 }
 
-Param UuidList(const Json &value, const JsonPath &path) {
+Param UuidList(const Json &value, const JsonPath &path, const Builder &b) {
     Param p{ParamType::kUuidArray, {}, {}, 0, false};
     const Json &arr = ExpectArray(value, path);
     p.items.reserve(arr.size());
-    for (size_t i = 0; i < arr.size(); ++i) p.items.push_back(ParseUuid(arr[i], path.Index(i)));
+    for (size_t i = 0; i < arr.size(); ++i) {
+        b.Poll(i);
+        p.items.push_back(ParseUuid(arr[i], path.Index(i)));
+    }
     return p;
 }
 
-Param TextList(const Json &value, const JsonPath &path, const char *prefix = "", const char *suffix = "") {
+Param TextList(const Json &value, const JsonPath &path, const Builder &b, const char *prefix = "",
+               const char *suffix = "") {
     Param p{ParamType::kTextArray, {}, {}, 0, false};
     const Json &arr = ExpectArray(value, path);
     p.items.reserve(arr.size());
-    for (size_t i = 0; i < arr.size(); ++i)
+    for (size_t i = 0; i < arr.size(); ++i) {
+        b.Poll(i);
         p.items.push_back(prefix + ExpectString(arr[i], path.Index(i)) + suffix);
+    }
     return p;
 }
 
-Param StateTypeList(const Json &value, const JsonPath &path) {
+Param StateTypeList(const Json &value, const JsonPath &path, const Builder &b) {
     Param p{ParamType::kStateTypeArray, {}, {}, 0, false};
     const Json &arr = ExpectArray(value, path);
-    for (size_t i = 0; i < arr.size(); ++i) p.items.push_back(ParseStateType(arr[i], path.Index(i)));
+    for (size_t i = 0; i < arr.size(); ++i) {
+        b.Poll(i);
+        p.items.push_back(ParseStateType(arr[i], path.Index(i)));
+    }
     return p;
 }
 
@@ -164,23 +179,23 @@ std::optional<Expr> CompileLeaf(const FieldSpec &field, const Json &value, const
     const std::string col = field.column ? field.column : "";
     switch (field.kind) {
         case FieldKind::kUuidAny:
-            return Expr::Sql("(" + col + " = ANY(" + b.Placeholder(UuidList(value, path)) + "))");
+            return Expr::Sql("(" + col + " = ANY(" + b.Placeholder(UuidList(value, path, b)) + "))");
         case FieldKind::kUuidNotAny: {
-            Param p = UuidList(value, path);
+            Param p = UuidList(value, path, b);
             if (p.items.empty()) return std::nullopt;
             return Expr::Sql("(" + col + " <> ALL(" + b.Placeholder(std::move(p)) + "))");
         }
         case FieldKind::kTextAny:
-            return Expr::Sql("(" + col + " = ANY(" + b.Placeholder(TextList(value, path)) + "))");
+            return Expr::Sql("(" + col + " = ANY(" + b.Placeholder(TextList(value, path, b)) + "))");
         case FieldKind::kTextNotAny: {
-            Param p = TextList(value, path);
+            Param p = TextList(value, path, b);
             if (p.items.empty()) return std::nullopt;
             return Expr::Sql("(" + col + " <> ALL(" + b.Placeholder(std::move(p)) + "))");
         }
         case FieldKind::kStateTypeAny:
-            return Expr::Sql("(" + col + " = ANY(" + b.Placeholder(StateTypeList(value, path)) + "))");
+            return Expr::Sql("(" + col + " = ANY(" + b.Placeholder(StateTypeList(value, path, b)) + "))");
         case FieldKind::kStateTypeNotAny: {
-            Param p = StateTypeList(value, path);
+            Param p = StateTypeList(value, path, b);
             if (p.items.empty()) return std::nullopt;
             return Expr::Sql("(" + col + " <> ALL(" + b.Placeholder(std::move(p)) + "))");
         }
@@ -191,12 +206,12 @@ std::optional<Expr> CompileLeaf(const FieldSpec &field, const Json &value, const
             return Expr::Sql("(" + col + " ILIKE " + b.Placeholder(TextParam("%" + s + "%")) + ")");
         }
         case FieldKind::kTagsAll: {
-            Param p = TextList(value, path);
+            Param p = TextList(value, path, b);
             if (p.items.empty()) return std::nullopt;
             return Expr::Sql("(" + col + " ?& " + b.Placeholder(std::move(p)) + ")");
         }
         case FieldKind::kTagsAny:
-            return Expr::Sql("(" + col + " ?| " + b.Placeholder(TextList(value, path)) + ")");
+            return Expr::Sql("(" + col + " ?| " + b.Placeholder(TextList(value, path, b)) + ")");
         case FieldKind::kTagsIsNull:
             return Expr::Sql("(" + col + (ParseBool(value, path) ? " = " : " <> ") + "'[]'::jsonb)");
         case FieldKind::kIsNull:
@@ -223,20 +238,20 @@ std::optional<Expr> CompileLeaf(const FieldSpec &field, const Json &value, const
             // fr2.parent_task_run_id WHERE tr2.flow_run_id IN (...)); the same set as this
             // semi-join on fr's own parent task run, since flow_run.id is the primary key.
             return Expr::Sql("(EXISTS (SELECT 1 FROM " + b.Table("task_run") + " ptr WHERE ptr.id = " + col +
-                             " AND ptr.flow_run_id = ANY(" + b.Placeholder(UuidList(value, path)) + ")))");
+                             " AND ptr.flow_run_id = ANY(" + b.Placeholder(UuidList(value, path, b)) + ")))");
         case FieldKind::kSubflowRunsExists: {
             bool exists = ParseBool(value, path);
             return Expr::Sql(std::string(exists ? "(EXISTS" : "(NOT EXISTS") + " (SELECT 1 FROM " +
                              b.Table("flow_run") + " sfr WHERE sfr.parent_task_run_id = " + col + "))");
         }
         case FieldKind::kStartsWith: {
-            Param p = TextList(value, path, "", "%");
+            Param p = TextList(value, path, b, "", "%");
             if (p.items.empty()) return Expr{Expr::kEmpty, {}};  // sa.or_() with no clauses
             b.MarkValueSensitive();
             return Expr::Sql("(" + col + " ILIKE ANY(" + b.Placeholder(std::move(p)) + "))");
         }
         case FieldKind::kCreatedByIdAny: {
-            Param p = UuidList(value, path);
+            Param p = UuidList(value, path, b);
             p.type = ParamType::kTextArray;  // compared as text: created_by ->> 'id'
             return Expr::Sql("(" + col + " = ANY(" + b.Placeholder(std::move(p)) + "))");
         }
@@ -277,7 +292,7 @@ void TaskRunFlowRunIdList(const Json &obj, const ClassSpec &cls, const JsonPath 
         else is_null = ParseBool(*null_value, path.Key(null_field.key));
     }
     std::optional<Param> any;
-    if (any_value && !any_value->is_null()) any = UuidList(*any_value, path.Key(any_field.key));
+    if (any_value && !any_value->is_null()) any = UuidList(*any_value, path.Key(any_field.key), b);
     const std::string col = null_field.column;
     if (is_null == true) list->push_back(Expr::Sql("(" + col + " IS NULL)"));
     else if (is_null == false && !any) list->push_back(Expr::Sql("(" + col + " IS NOT NULL)"));
@@ -474,10 +489,12 @@ CompiledRequest Compile(std::string_view body_json, Endpoint endpoint, const Com
                           "request body of " + std::to_string(body_json.size()) + " bytes exceeds the limit of " +
                               std::to_string(kMaxBodyBytes) + " bytes");
     // Depth is checked while parsing, before any tree is built for a hostile nest.
-    Json::parser_callback_t depth_guard = [](int depth, Json::parse_event_t, Json &) {
+    size_t events = 0;
+    Json::parser_callback_t depth_guard = [&options, &events](int depth, Json::parse_event_t, Json &) {
         if (depth > kMaxJsonDepth)
             throw FilterError(sqlstate::kProgramLimitExceeded, JsonPath(),
                               "request body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+        if (options.interrupted && ++events % 16384 == 0 && options.interrupted()) throw CompileInterrupted();
         return true;
     };
     Json body;
@@ -519,7 +536,7 @@ CompiledRequest Compile(std::string_view body_json, Endpoint endpoint, const Com
         sort = ParseSort(body);
     }
 
-    Builder b(options.schema);
+    Builder b(options);
     std::string where = WhereClause(top, b);
     std::vector<Param> filter_params = b.Params();
     if (endpoint != Endpoint::kFilter) {

@@ -4,6 +4,7 @@
 // PostgreSQL ERROR from the struct. Nothing here includes postgres.h, so it is unit-tested.
 #pragma once
 #include "compiler/error.hpp"
+#include "compiler/query.hpp"
 
 #include <cstddef>
 #include <cstring>
@@ -26,6 +27,8 @@ bool RunGuarded(ErrorPod *err, Fn &&fn) noexcept {
         return true;
     } catch (const FilterError &e) {
         FillErrorPod(err, e.SqlState(), e.what(), e.Detail().c_str());
+    } catch (const CompileInterrupted &e) {
+        FillErrorPod(err, sqlstate::kQueryCanceled, e.what(), "");
     } catch (const std::bad_alloc &) {
         FillErrorPod(err, sqlstate::kOutOfMemory, "out of memory in prefect_filter", "");
     } catch (const std::exception &e) {

@@ -20,11 +20,21 @@ JsonPath JsonPath::Index(size_t index) const {
 
 std::string JsonPath::ToString() const {
     if (segments_.empty()) return "(body)";
+    // A key is shortened past kMaxKeyBytes (on a UTF-8 boundary), so that a hostile key cannot
+    // push the reason out of a bounded error message.
+    constexpr size_t kMaxKeyBytes = 64;
     std::string out;
     for (const auto &seg : segments_) {
         if (const auto *key = std::get_if<std::string>(&seg)) {
             if (!out.empty()) out += '.';
-            out += *key;
+            if (key->size() <= kMaxKeyBytes) {
+                out += *key;
+            } else {
+                size_t cut = kMaxKeyBytes;
+                while (cut > 0 && (static_cast<unsigned char>((*key)[cut]) & 0xC0) == 0x80) --cut;
+                out.append(*key, 0, cut);
+                out += "...";
+            }
         } else {
             out += '[';
             out += std::to_string(std::get<size_t>(seg));

@@ -15,6 +15,7 @@ inline constexpr const char kInvalidParameterValue[] = "22023";     // wrong sha
 inline constexpr const char kInvalidTextRepresentation[] = "22P02"; // malformed uuid/datetime/JSON
 inline constexpr const char kProgramLimitExceeded[] = "54000";      // our documented size limits
 inline constexpr const char kOutOfMemory[] = "53200";
+inline constexpr const char kQueryCanceled[] = "57014";          // a cancel or timeout arrived
 inline constexpr const char kInternalError[] = "XX000";
 }  // namespace sqlstate
 

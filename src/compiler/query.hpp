@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,12 +49,22 @@ struct CompiledRequest {
 struct CompileOptions {
     std::string schema = "prefect";  // where Prefect's tables are (GUC prefect_filter.schema)
     int64_t default_limit = 200;     // Prefect's PREFECT_SERVER_API_DEFAULT_LIMIT: default and maximum
+    // Polled while parsing and while reading long lists; when it returns true the compiler
+    // stops with CompileInterrupted. PostgreSQL passes "is a cancel or timeout pending?", so
+    // a huge body can be cancelled promptly (the door then lets PostgreSQL raise the cancel).
+    bool (*interrupted)() = nullptr;
+};
+
+// Thrown when CompileOptions::interrupted asked the compiler to stop.
+class CompileInterrupted : public std::exception {
+public:
+    const char *what() const noexcept override { return "canceling statement: compilation interrupted"; }
 };
 
 // Limits of what we accept (documented in README "Limits"); exceeding one raises 54000.
 inline constexpr size_t kMaxBodyBytes = 16 * 1024 * 1024;
 inline constexpr int kMaxJsonDepth = 32;
-inline constexpr size_t kMaxListLength = 1000000;
+inline constexpr size_t kMaxListLength = 100000;
 
 // Compiles a body. Throws FilterError (22023 / 22P02 / 54000) naming the JSON path at fault.
 CompiledRequest Compile(std::string_view body_json, Endpoint endpoint, const CompileOptions &options);

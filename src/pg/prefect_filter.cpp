@@ -45,7 +45,14 @@ void FreeCompiled(void *arg) noexcept {
     holder->request = nullptr;
 }
 
+// For the compiler: is a cancel or statement timeout pending? (Only reads the flag; the
+// interrupt itself is processed by CHECK_FOR_INTERRUPTS after the door.)
+bool InterruptIsPending() { return InterruptPending; }
+
 [[noreturn]] void ReportError(const ErrorPod &err) {
+    // The compiler stopped for a pending cancel: let PostgreSQL raise it with its own message
+    // (statement timeout or user request).
+    if (strcmp(err.sqlstate, sqlstate::kQueryCanceled) == 0) CHECK_FOR_INTERRUPTS();
     int code = MAKE_SQLSTATE(err.sqlstate[0], err.sqlstate[1], err.sqlstate[2], err.sqlstate[3], err.sqlstate[4]);
     ereport(ERROR, (errcode(code), errmsg("%s", err.message), err.detail[0] ? errdetail("%s", err.detail) : 0));
     pg_unreachable();
@@ -75,6 +82,7 @@ const CompiledRequest *CompileBody(FunctionCallInfo fcinfo, Endpoint endpoint) {
     bool ok = RunGuarded(&err, [&] {
         CompileOptions options;
         options.schema = schema;
+        options.interrupted = InterruptIsPending;
         holder->request = new CompiledRequest(Compile(std::string_view(body, body_len), endpoint, options));
     });
     if (!ok) ReportError(err);
