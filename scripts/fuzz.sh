@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harness (clang, -fsanitize=fuzzer,address,undefined) and runs it.
 #   scripts/fuzz.sh [seconds=60] [extra libFuzzer flags...]
-# The seed corpus is every JSON body used by the regress tests; new inputs go to build/fuzz/corpus.
+# The seed corpus is every JSON body used by the regress tests plus test/fuzz/regressions (inputs
+# of past findings); new inputs go to build/fuzz/corpus. -timeout is generous because on a loaded
+# machine a niced fuzzer can be starved for seconds (one such false "timeout" is kept as a seed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_RUN=${1:-60}
@@ -19,5 +21,5 @@ for path in glob.glob('sql/*.sql'):
         name = hashlib.sha1(body).hexdigest()[:16]
         open(os.path.join('build/fuzz/seeds', name), 'wb').write(body)
 PY
-build/fuzz/fuzz_compile build/fuzz/corpus build/fuzz/seeds -max_total_time="$SECONDS_TO_RUN" \
-    -max_len=4096 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 "$@"
+build/fuzz/fuzz_compile build/fuzz/corpus build/fuzz/seeds test/fuzz/regressions -max_total_time="$SECONDS_TO_RUN" \
+    -max_len=4096 -timeout=60 -rss_limit_mb=4096 -print_final_stats=1 "$@"
