@@ -101,6 +101,9 @@ TEST(Compile, CustomPlansOnlyWhereValuesDecideThePlan) {
     EXPECT_FALSE(Filter("{\"deployments\":{\"name\":{\"any_\":[\"a\"]}}}").rows.custom_plan);
     EXPECT_TRUE(Filter("{\"flow_runs\":{}}").rows.custom_plan);
     EXPECT_TRUE(Filter("{\"task_runs\":{}}").rows.custom_plan);
+    EXPECT_TRUE(Filter("{\"flows\":{}}").rows.custom_plan);
+    EXPECT_TRUE(Filter("{\"work_pools\":{}}").rows.custom_plan);
+    EXPECT_FALSE(Filter("{\"deployments\":{\"tags\":{\"all_\":[\"a\"]},\"paused\":{\"eq_\":true}}}").rows.custom_plan);
     EXPECT_TRUE(Filter("{\"deployments\":{\"name\":{\"like_\":\"a\"}}}").rows.custom_plan);
     EXPECT_FALSE(Filter("{\"deployments\":{\"name\":{\"like_\":\"\"}}}").rows.custom_plan);
     EXPECT_TRUE(pf::Compile("{\"flow_runs\":{}}", pf::Endpoint::kCount, pf::CompileOptions{}).count.custom_plan);

@@ -386,6 +386,7 @@ std::string WhereClause(const TopFilters &top, Builder &b) {
         if (e.kind == Expr::kSql) conjuncts.push_back(e.sql);
     }
     if (top.flows) {
+        b.MarkValueSensitive();  // which flows match decides the join order
         Expr e = sub(top.flows, kFlowFilter, "flows");
         conjuncts.push_back("EXISTS (SELECT 1 FROM " + b.Table("flow") + " f WHERE f.id = d.flow_id" + and_sql(e) + ")");
     }
@@ -399,6 +400,7 @@ std::string WhereClause(const TopFilters &top, Builder &b) {
         conjuncts.push_back(sql + ")");
     }
     if (top.work_pools || top.work_pool_queues) {
+        b.MarkValueSensitive();  // so does how many deployments sit in the matching queues
         std::string sql = "EXISTS (SELECT 1 FROM " + b.Table("work_queue") + " wq";
         if (top.work_pools) sql += " JOIN " + b.Table("work_pool") + " wp ON wp.id = wq.work_pool_id";
         sql += " WHERE wq.id = d.work_queue_id";

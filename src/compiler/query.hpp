@@ -31,10 +31,12 @@ const char *ParamTypeSqlName(ParamType type);  // "uuid[]", "text[]", ... ("stat
 struct Statement {
     std::string sql;
     std::vector<Param> params;
-    // Plan with the actual values every time (PostgreSQL's plan_cache_mode = force_custom_plan
-    // for this statement). Set when the best plan depends on the values: flow-run / task-run
-    // filters (skewed states and time windows) and ILIKE patterns. Otherwise PostgreSQL's plan
-    // cache may switch to a generic plan when that is not costlier (doc/design.md).
+    // Plan with the actual values every time (force_custom_plan for this statement). Set when
+    // the best plan depends on the values: the relational filters (flows, flow runs, task runs,
+    // work pools/queues: their selectivity decides the join order; flow-run states and time
+    // windows are skewed) and ILIKE patterns. Otherwise the statement reads only the deployment
+    // table through equality, tags or paused predicates, and its generic plan is planned once
+    // and reused (force_generic_plan) (doc/design.md).
     bool custom_plan = false;
 };
 

@@ -2,9 +2,10 @@
 // Plans are kept with SPI_keepplan, so PostgreSQL's plan cache revalidates them after DDL.
 // Statements whose best plan depends on the values (flow-run / task-run filters, ILIKE
 // patterns) are prepared with CURSOR_OPT_CUSTOM_PLAN: parse and analysis stay cached, planning
-// uses the actual values, because a generic plan can be many times slower there. Other
-// statements use PostgreSQL's default: custom plans first, then the generic plan once it is not
-// costlier than the custom ones (see doc/design.md).
+// uses the actual values, because a generic plan can be many times slower there. The others are
+// prepared with CURSOR_OPT_GENERIC_PLAN: planned once per backend and shape, then reused (their
+// plans do not depend on the values; PostgreSQL's default policy would keep re-planning the page
+// statement because an unknown LIMIT makes the generic plan look costlier). See doc/design.md.
 #include "pg/plan_cache.hpp"
 
 
@@ -48,7 +49,7 @@ SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool cust
     }
 
     SPIPlanPtr plan =
-        SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(argtypes), custom_plan ? CURSOR_OPT_CUSTOM_PLAN : 0);
+        SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(argtypes), custom_plan ? CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN);
     if (plan == nullptr)
         elog(ERROR, "prefect_filter: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
     if (nargs > kMaxArgs) return plan;  // too many to key; use once (freed with the SPI context)

@@ -6,7 +6,7 @@
 namespace prefect_filter {
 
 // Returns a kept SPI plan for `sql` with these argument types, preparing it on a miss (with
-// CURSOR_OPT_CUSTOM_PLAN when `custom_plan`). Must be called while connected to SPI. Evicts
+// CURSOR_OPT_CUSTOM_PLAN when `custom_plan`, else CURSOR_OPT_GENERIC_PLAN). Must be called while connected to SPI. Evicts
 // (SPI_freeplan) the least recently used entry when full.
 SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool custom_plan);
 
