@@ -1,0 +1,440 @@
+"""The benchmark's query shapes and, for each, the three ways of answering it.
+
+(a) ours      prefect.deployments_filter / _paginate / _count(body)            -- one statement
+(b) optimal   hand-written SQL giving the same answer and the same JSON text,
+              as a prepared statement (string concatenation; the physical limit of SQL)
+(c) prefect   the statements Prefect's server sends for that body (models/deployments.py
+              read_deployments / count_deployments + the ORM's selectin loads), rows fetched
+              into the client, no JSON
+
+Values are chosen against data/generate.sql's deterministic data (t0 = 2025-06-01 12:00 UTC),
+so every shape matches rows at every size of the sweep (flow names etl-orders / ingest-customers
+exist as soon as there are 14 flows; pools k8s-prod / docker-dev always exist).
+"""
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+T0 = "2025-06-01T12:00:00Z"
+DAY_BEFORE_T0 = "2025-05-31T12:00:00Z"
+WEEK_BEFORE_T0 = "2025-05-25T12:00:00Z"
+HOUR_BEFORE_T0 = "2025-06-01T11:00:00Z"
+
+# ------------------------------------------------------------------------------------------------
+# (b): rendering DeploymentResponse JSON text in SQL, byte-identical to Prefect's
+# (doc/serialisation.md, /work/shared/spec/response.md). Every piece is plain string
+# concatenation: json_build_object / json_agg put " : " and ", " between items, and jsonb::text
+# puts a space after every ":" and ",", so neither gives Prefect's compact text.
+
+def ts(x: str, nullable: bool = True) -> str:
+    """timestamptz -> "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" (fraction only when non-zero). The colons
+    are quoted literals in the to_char format so that pgbench does not read ':MI' as a variable."""
+    body = (f"'\"' || to_char({x} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24\":\"MI\":\"SS') || "
+            f"CASE WHEN date_trunc('second', {x}) = {x} THEN 'Z\"' ELSE to_char({x}, '.US') || 'Z\"' END")
+    return f"CASE WHEN {x} IS NULL THEN 'null' ELSE {body} END" if nullable else f"({body})"
+
+
+def s(x: str) -> str:
+    """text -> JSON string or null (to_json escapes exactly like pydantic: \\n, \\u001f, raw UTF-8)."""
+    return f"coalesce(to_json({x})::text, 'null')"
+
+
+def u(x: str) -> str:
+    """uuid -> "..." or null"""
+    return f"coalesce('\"' || {x} || '\"', 'null')"
+
+
+def jb(x: str) -> str:
+    """jsonb -> compact JSON text. jsonb::text writes ': ' after keys and ', ' between items;
+    drop those spaces. Outside strings a ', ' is followed by '"', '{', '[', a number or a literal;
+    inside strings a '"' is always escaped, so '": ' and ', "' never occur there. (A string with
+    ', 5' or ', null' in prose would be changed too: not general, but exact on this data, and
+    the benchmark checks (a) = (b) byte for byte on every shape.) NULL stays NULL."""
+    return ("regexp_replace(replace(replace(replace(replace("
+            f"{x}::text, '\": ', '\":'), ', \"', ',\"'), ', {{', ',{{'), ', [', ',['), "
+            "', (?=-?[0-9]|true|false|null)', ',', 'g')")
+
+
+def jb_strings(x: str) -> str:
+    """jsonb array of strings (tags) -> compact text."""
+    return f"replace({x}::text, ', \"', ',\"')"
+
+
+def py_float(x: str) -> str:
+    """float8 / numeric text -> Python's float repr for the values that occur (3600 -> 3600.0)."""
+    return (f"CASE WHEN strpos({x}, '.') = 0 AND strpos({x}, 'e') = 0 AND strpos({x}, 'n') = 0 "
+            f"THEN {x} || '.0' ELSE {x} END")
+
+
+def by(x: str) -> str:
+    """created_by / updated_by: exactly id, type, display_value."""
+    return (f"CASE WHEN {x} IS NULL THEN 'null' ELSE '{{\"id\":' || {s(f'lower({x}->>' + chr(39) + 'id' + chr(39) + ')')}"
+            f" || ',\"type\":' || {s(f'{x}->>' + chr(39) + 'type' + chr(39))}"
+            f" || ',\"display_value\":' || {s(f'{x}->>' + chr(39) + 'display_value' + chr(39))} || '}}' END")
+
+
+SCHEDULE_OBJ = (
+    "CASE WHEN s.schedule ? 'interval' THEN '{\"interval\":' || "
+    + py_float("(s.schedule->>'interval')")
+    + " || ',\"anchor_date\":' || " + s("s.schedule->>'anchor_date'")
+    + " || ',\"timezone\":' || coalesce(to_json(s.schedule->>'timezone')::text, '\"UTC\"') || '}'"
+    " WHEN s.schedule ? 'cron' THEN '{\"cron\":' || " + s("s.schedule->>'cron'")
+    + " || ',\"timezone\":' || " + s("s.schedule->>'timezone'")
+    + " || ',\"day_or\":' || coalesce(s.schedule->>'day_or', 'true') || '}'"
+    " ELSE '{\"rrule\":' || " + s("s.schedule->>'rrule'")
+    + " || ',\"timezone\":' || coalesce(to_json(s.schedule->>'timezone')::text, '\"UTC\"') || '}' END"
+)
+
+SCHEDULE = (
+    "'{\"id\":\"' || s.id || '\",\"created\":' || " + ts("s.created", False)
+    + " || ',\"updated\":' || " + ts("s.updated", False)
+    + " || ',\"deployment_id\":' || " + u("s.deployment_id")
+    + " || ',\"schedule\":' || " + SCHEDULE_OBJ
+    + " || ',\"active\":' || s.active"
+    " || ',\"max_scheduled_runs\":' || coalesce(s.max_scheduled_runs::text, 'null')"
+    " || ',\"parameters\":' || " + jb("s.parameters")
+    + " || ',\"slug\":' || " + s("s.slug") + " || '}'"
+)
+
+GCL = (
+    "CASE WHEN cl.id IS NULL THEN 'null' ELSE '{\"id\":\"' || cl.id || '\",\"created\":' || "
+    + ts("cl.created", False) + " || ',\"updated\":' || " + ts("cl.updated", False)
+    + " || ',\"active\":' || cl.active || ',\"name\":' || to_json(cl.name)::text"
+    " || ',\"limit\":' || cl.\"limit\" || ',\"active_slots\":' || cl.active_slots"
+    " || ',\"slot_decay_per_second\":' || " + py_float("cl.slot_decay_per_second::text") + " || '}' END"
+)
+
+CONCURRENCY_OPTIONS = (
+    "CASE WHEN d.concurrency_options IS NULL THEN 'null' ELSE '{\"collision_strategy\":' || "
+    + s("d.concurrency_options->>'collision_strategy'")
+    + " || ',\"grace_period_seconds\":' || coalesce(d.concurrency_options->>'grace_period_seconds', 'null') || '}' END"
+)
+
+DEPLOYMENT = (
+    "'{\"id\":\"' || d.id || '\",\"created\":' || " + ts("d.created")
+    + " || ',\"updated\":' || " + ts("d.updated")
+    + " || ',\"name\":' || to_json(d.name)::text"
+    " || ',\"version\":' || " + s("d.version")
+    + " || ',\"description\":' || " + s("d.description")
+    + " || ',\"flow_id\":\"' || d.flow_id || '\",\"paused\":' || d.paused"
+    " || ',\"schedules\":' || coalesce(sch.j, '[]')"
+    " || ',\"concurrency_limit\":' || 'null,\"global_concurrency_limit\":' || " + GCL
+    + " || ',\"concurrency_options\":' || " + CONCURRENCY_OPTIONS
+    + " || ',\"job_variables\":' || coalesce(" + jb("d.infra_overrides") + ", 'null')"
+    " || ',\"parameters\":' || coalesce(" + jb("d.parameters") + ", 'null')"
+    " || ',\"tags\":' || coalesce(" + jb_strings("d.tags") + ", 'null')"
+    " || ',\"labels\":' || coalesce(" + jb("d.labels") + ", '{}')"
+    " || ',\"work_queue_name\":' || " + s("coalesce(wq.name, d.work_queue_name)")
+    + " || ',\"work_queue_id\":' || " + u("d.work_queue_id")
+    + " || ',\"last_polled\":' || " + ts("d.last_polled")
+    + " || ',\"parameter_openapi_schema\":' || coalesce(" + jb("d.parameter_openapi_schema") + ", 'null')"
+    " || ',\"path\":' || " + s("d.path")
+    + " || ',\"pull_steps\":' || coalesce(" + jb("d.pull_steps") + ", 'null')"
+    " || ',\"entrypoint\":' || " + s("d.entrypoint")
+    + " || ',\"storage_document_id\":' || " + u("d.storage_document_id")
+    + " || ',\"infrastructure_document_id\":' || " + u("d.infrastructure_document_id")
+    + " || ',\"created_by\":' || " + by("d.created_by")
+    + " || ',\"updated_by\":' || " + by("d.updated_by")
+    + " || ',\"work_pool_name\":' || " + s("wp.name")
+    + " || ',\"status\":\"' || d.status || '\",\"enforce_parameter_schema\":' || d.enforce_parameter_schema || '}'"
+)
+
+SORTS = {
+    # sort -> (page column, ORDER BY on p for the page, Prefect's ORDER BY)
+    "NAME_ASC": ("d.name", "p.k ASC, p.id ASC", "deployment.name ASC"),
+    "NAME_DESC": ("d.name", "p.k DESC, p.id DESC", "deployment.name DESC"),
+    "CREATED_DESC": ("d.created", "p.k DESC, p.id DESC", "deployment.created DESC"),
+    "UPDATED_DESC": ("d.updated", "p.k DESC, p.id DESC", "deployment.updated DESC"),
+}
+# id ASC as the last key, exactly as the extension orders (README: "id as a final tiebreak")
+PAGE_ORDER = {
+    "NAME_ASC": "d.name ASC, d.id ASC",
+    "NAME_DESC": "d.name DESC, d.id DESC",
+    "CREATED_DESC": "d.created DESC, d.id DESC",
+    "UPDATED_DESC": "d.updated DESC, d.id DESC",
+}
+
+
+def rows_sql(where: str, sort: str, lim: str, off: str) -> str:
+    """The page, rendered: one json text value."""
+    col, outer_order, _ = SORTS[sort]
+    return (
+        "SELECT coalesce('[' || string_agg(" + DEPLOYMENT + ", ',' ORDER BY " + outer_order + ") || ']', '[]')"
+        f" FROM (SELECT d.id, {col} AS k FROM prefect.deployment d WHERE {where}"
+        f" ORDER BY {PAGE_ORDER[sort]} LIMIT {lim} OFFSET {off}) p"
+        " JOIN prefect.deployment d ON d.id = p.id"
+        " LEFT JOIN prefect.work_queue wq ON wq.id = d.work_queue_id"
+        " LEFT JOIN prefect.work_pool wp ON wp.id = wq.work_pool_id"
+        " LEFT JOIN prefect.concurrency_limit_v2 cl ON cl.id = d.concurrency_limit_id"
+        " LEFT JOIN LATERAL (SELECT '[' || string_agg(" + SCHEDULE + ", ',' ORDER BY s.updated DESC, s.id) || ']' AS j"
+        " FROM prefect.deployment_schedule s WHERE s.deployment_id = d.id) sch ON true"
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# (c): Prefect's statements. Column lists as SQLAlchemy emits them for the mapped classes
+# (orm_models.py; Base contributes id, created, updated). Unqualified table names: the (c)
+# connection runs with search_path = prefect, as Prefect's runs with its own schema.
+
+DEPLOYMENT_COLS = ", ".join("deployment." + c for c in (
+    "name", "version", "description", "work_queue_name", "infra_overrides", "path", "entrypoint",
+    "last_polled", "status", "flow_id", "work_queue_id", "paused", "concurrency_limit",
+    "concurrency_limit_id", "concurrency_options", "tags", "labels", "parameters", "pull_steps",
+    "parameter_openapi_schema", "enforce_parameter_schema", "created_by", "updated_by",
+    "infrastructure_document_id", "storage_document_id", "id", "created", "updated"))
+
+C_SCHEDULES = ("SELECT deployment_schedule.deployment_id AS deployment_schedule_deployment_id, "
+               "deployment_schedule.schedule, deployment_schedule.active, deployment_schedule.max_scheduled_runs, "
+               "deployment_schedule.parameters, deployment_schedule.slug, deployment_schedule.deployment_id, "
+               "deployment_schedule.id, deployment_schedule.created, deployment_schedule.updated "
+               "FROM deployment_schedule WHERE deployment_schedule.deployment_id IN ({in_list}) "
+               "ORDER BY deployment_schedule.updated DESC")
+C_GCL = ("SELECT concurrency_limit_v2.active, concurrency_limit_v2.name, concurrency_limit_v2.\"limit\", "
+         "concurrency_limit_v2.active_slots, concurrency_limit_v2.denied_slots, "
+         "concurrency_limit_v2.slot_decay_per_second, concurrency_limit_v2.avg_slot_occupancy_seconds, "
+         "concurrency_limit_v2.id, concurrency_limit_v2.created, concurrency_limit_v2.updated "
+         "FROM concurrency_limit_v2 WHERE concurrency_limit_v2.id IN ({in_list})")
+C_WORK_QUEUE = ("SELECT work_queue.name, work_queue.filter, work_queue.description, work_queue.is_paused, "
+                "work_queue.concurrency_limit, work_queue.priority, work_queue.last_polled, work_queue.status, "
+                "work_queue.work_pool_id, work_queue.id, work_queue.created, work_queue.updated "
+                "FROM work_queue WHERE work_queue.id IN ({in_list})")
+C_WORK_POOL = ("SELECT work_pool.name, work_pool.description, work_pool.type, work_pool.base_job_template, "
+               "work_pool.is_paused, work_pool.default_queue_id, work_pool.concurrency_limit, work_pool.status, "
+               "work_pool.last_transitioned_status_at, work_pool.last_status_event_id, "
+               "work_pool.storage_configuration, work_pool.id, work_pool.created, work_pool.updated "
+               "FROM work_pool WHERE work_pool.id IN ({in_list})")
+
+
+@dataclass
+class Shape:
+    key: str
+    title: str
+    endpoint: str                 # filter | paginate | count
+    body: dict
+    b_where: str = "true"         # predicate on d, $1.. = b_params
+    b_params: list = field(default_factory=list)   # [(pg type, value)]
+    c_where: Optional[str] = None  # Prefect's WHERE on deployment, $1.. = c_params (None: no WHERE)
+    c_params: list = field(default_factory=list)
+    selective: bool = False       # index-driven, and its result does not grow with the number of
+                                  # deployments in the sweep (flows = deployments / 20 there)
+    note: str = ""
+
+    @property
+    def sort(self) -> str:
+        return self.body.get("sort", "NAME_ASC")
+
+    @property
+    def limit(self) -> int:
+        return int(self.body.get("limit", 200))
+
+    @property
+    def offset(self) -> int:
+        if self.endpoint == "paginate":
+            return (int(self.body.get("page", 1)) - 1) * self.limit
+        return int(self.body.get("offset", 0))
+
+    # -- (b)
+    def b_statement(self):
+        """(sql with $n, [pg types], [values])"""
+        types = [t for t, _ in self.b_params]
+        vals = [v for _, v in self.b_params]
+        n = len(types)
+        if self.endpoint == "count":
+            return f"SELECT count(*) FROM prefect.deployment d WHERE {self.b_where}", types, vals
+        lim, off = f"${n + 1}", f"${n + 2}"
+        types += ["bigint", "bigint"]
+        vals += [self.limit, self.offset]
+        rows = rows_sql(self.b_where, self.sort, lim, off)
+        if self.endpoint == "filter":
+            return rows, types, vals
+        page = f"${n + 3}"
+        types.append("bigint")
+        vals.append(int(self.body.get("page", 1)))
+        sql = ("SELECT '{\"results\":' || r.j || ',\"count\":' || c.n || ',\"limit\":' || " + lim
+               + " || ',\"pages\":' || CASE WHEN " + lim + " > 0 THEN (c.n + " + lim + " - 1) / " + lim
+               + " ELSE 0 END || ',\"page\":' || " + page + " || '}'"
+               f" FROM (SELECT count(*) AS n FROM prefect.deployment d WHERE {self.b_where}) c,"
+               f" ({rows}) r(j)")
+        return sql, types, vals
+
+    # -- (c)
+    def c_main(self):
+        """Prefect's main statement: (sql, [pg types], [values])."""
+        types = [t for t, _ in self.c_params]
+        vals = [v for _, v in self.c_params]
+        n = len(types)
+        where = f" WHERE {self.c_where}" if self.c_where else ""
+        if self.endpoint == "count":
+            return f"SELECT count(*) AS count_1 FROM deployment{where}", types, vals
+        order = SORTS[self.sort][2]
+        sql = (f"SELECT {DEPLOYMENT_COLS} FROM deployment{where} ORDER BY {order} "
+               f"LIMIT ${n + 1}::INTEGER OFFSET ${n + 2}::INTEGER")
+        return sql, types + ["integer", "integer"], vals + [self.limit, self.offset]
+
+    def c_count(self):
+        types = [t for t, _ in self.c_params]
+        vals = [v for _, v in self.c_params]
+        where = f" WHERE {self.c_where}" if self.c_where else ""
+        return f"SELECT count(*) AS count_1 FROM deployment{where}", types, vals
+
+
+def arr(values):
+    """A PostgreSQL array literal for text / uuid / enum arrays."""
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
+def _in(first: int, n: int, cast: str) -> str:
+    return ", ".join(f"${i}::{cast}" for i in range(first, first + n))
+
+
+# Prefect's flow-run EXISTS (models/deployments.py): select(FlowRun).where(Deployment.id == FlowRun.deployment_id)
+FR_EXISTS_C = "EXISTS (SELECT flow_run.id FROM flow_run WHERE deployment.id = flow_run.deployment_id AND {p})"
+
+FR_WINDOW_STATES = ["FAILED", "CRASHED"]
+
+
+def shapes() -> list:
+    out = []
+    for sort in ("NAME_ASC", "NAME_DESC", "CREATED_DESC", "UPDATED_DESC"):
+        out.append(Shape(f"all_{sort.lower()}", f"{{}} sort {sort}", "filter",
+                         {"sort": sort} if sort != "NAME_ASC" else {}))
+    out.append(Shape("all_limit1", "{} limit 1 (page-size check)", "filter", {"limit": 1}))
+    out.append(Shape("all_limit100", "{} limit 100 (page-size check)", "filter", {"limit": 100}))
+
+    names = ["prod", "nightly-1"]
+    out.append(Shape(
+        "dep_name_any", "deployments.name.any_", "filter",
+        {"deployments": {"name": {"any_": names}}},
+        b_where="d.name = ANY($1)", b_params=[("text[]", arr(names))],
+        c_where=f"deployment.name IN ({_in(1, 2, 'VARCHAR')})", c_params=[("varchar", v) for v in names]))
+    out.append(Shape(
+        "dep_name_like", "deployments.name.like_", "filter",
+        {"deployments": {"name": {"like_": "report"}}},
+        b_where="d.name ILIKE $1", b_params=[("text", "%report%")],
+        c_where="deployment.name ILIKE $1::VARCHAR", c_params=[("varchar", "%report%")]))
+    out.append(Shape(
+        "dep_flow_or_name_like", "deployments.flow_or_deployment_name.like_", "filter",
+        {"deployments": {"flow_or_deployment_name": {"like_": "invoices"}}},
+        b_where="(d.name ILIKE $1 OR d.flow_id IN (SELECT f.id FROM prefect.flow f WHERE f.name ILIKE $1))",
+        b_params=[("text", "%invoices%")],
+        c_where=("(deployment.name ILIKE $1::VARCHAR OR EXISTS (SELECT 1 FROM flow "
+                 "WHERE flow.id = deployment.flow_id AND flow.name ILIKE $2::VARCHAR))"),
+        c_params=[("varchar", "%invoices%"), ("varchar", "%invoices%")]))
+    tags = ["prod", "critical"]
+    out.append(Shape(
+        "dep_tags_all", "deployments.tags.all_", "filter",
+        {"deployments": {"tags": {"all_": tags}}},
+        b_where="d.tags ?& $1", b_params=[("text[]", arr(tags))],
+        c_where=f"deployment.tags ?& CAST(ARRAY[{_in(1, 2, 'VARCHAR')}] AS VARCHAR[])",
+        c_params=[("varchar", v) for v in tags]))
+    out.append(Shape(
+        "dep_paused", "deployments.paused.eq_ true", "filter",
+        {"deployments": {"paused": {"eq_": True}}},
+        b_where="d.paused", c_where="deployment.paused IS true"))
+    flows = ["etl-orders", "ingest-customers"]
+    out.append(Shape(
+        "flows_name_any", "flows.name.any_", "filter",
+        {"flows": {"name": {"any_": flows}}},
+        b_where="d.flow_id IN (SELECT f.id FROM prefect.flow f WHERE f.name = ANY($1))",
+        b_params=[("text[]", arr(flows))],
+        c_where=("EXISTS (SELECT deployment.id FROM flow WHERE deployment.flow_id = flow.id "
+                 f"AND flow.name IN ({_in(1, 2, 'VARCHAR')}))"),
+        c_params=[("varchar", v) for v in flows], selective=True))
+    fr_body = {"state": {"type": {"any_": FR_WINDOW_STATES}},
+               "start_time": {"after_": DAY_BEFORE_T0, "before_": T0}}
+    out.append(Shape(
+        "fr_state_window", "flow_runs state.type.any_ + start_time window (1 day)", "filter",
+        {"flow_runs": fr_body},
+        b_where=("EXISTS (SELECT 1 FROM prefect.flow_run fr WHERE fr.deployment_id = d.id"
+                 " AND fr.state_type = ANY($1) AND coalesce(fr.start_time, fr.expected_start_time) >= $2"
+                 " AND coalesce(fr.start_time, fr.expected_start_time) <= $3)"),
+        b_params=[("prefect.state_type[]", arr(FR_WINDOW_STATES)), ("timestamptz", DAY_BEFORE_T0),
+                  ("timestamptz", T0)],
+        c_where=FR_EXISTS_C.format(p=(
+            f"flow_run.state_type IN ({_in(1, 2, 'state_type')}) "
+            "AND coalesce(flow_run.start_time, flow_run.expected_start_time) >= $3::TIMESTAMP WITH TIME ZONE "
+            "AND coalesce(flow_run.start_time, flow_run.expected_start_time) <= $4::TIMESTAMP WITH TIME ZONE")),
+        c_params=[("prefect.state_type", v) for v in FR_WINDOW_STATES]
+        + [("timestamptz", DAY_BEFORE_T0), ("timestamptz", T0)], selective=True))
+    out.append(Shape(
+        "tr_state", "task_runs state.type.any_ [FAILED]", "filter",
+        {"task_runs": {"state": {"type": {"any_": ["FAILED"]}}}},
+        b_where=("EXISTS (SELECT 1 FROM prefect.flow_run fr JOIN prefect.task_run tr ON tr.flow_run_id = fr.id"
+                 " WHERE fr.deployment_id = d.id AND tr.state_type = ANY($1))"),
+        b_params=[("prefect.state_type[]", arr(["FAILED"]))],
+        c_where=("EXISTS (SELECT flow_run.id FROM flow_run JOIN task_run ON task_run.flow_run_id = flow_run.id "
+                 "WHERE deployment.id = flow_run.deployment_id AND task_run.state_type IN ($1::state_type))"),
+        c_params=[("prefect.state_type", "FAILED")]))
+    out.append(Shape(
+        "wp_name_any", "work_pools.name.any_", "filter",
+        {"work_pools": {"name": {"any_": ["k8s-prod"]}}},
+        b_where=("d.work_queue_id IN (SELECT q.id FROM prefect.work_queue q JOIN prefect.work_pool p"
+                 " ON p.id = q.work_pool_id WHERE p.name = ANY($1))"),
+        b_params=[("text[]", arr(["k8s-prod"]))],
+        c_where=("EXISTS (SELECT work_queue.id FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id "
+                 "WHERE deployment.work_queue_id = work_queue.id AND work_pool.name IN ($1::VARCHAR))"),
+        c_params=[("varchar", "k8s-prod")]))
+    out.append(Shape(
+        "wq_name_any", "work_pool_queues.name.any_", "filter",
+        {"work_pool_queues": {"name": {"any_": ["gpu"]}}},
+        b_where="d.work_queue_id IN (SELECT q.id FROM prefect.work_queue q WHERE q.name = ANY($1))",
+        b_params=[("text[]", arr(["gpu"]))],
+        c_where=("EXISTS (SELECT work_queue.id FROM work_queue WHERE deployment.work_queue_id = work_queue.id "
+                 "AND work_queue.name IN ($1::VARCHAR))"),
+        c_params=[("varchar", "gpu")]))
+    out.append(Shape(
+        "combo4", "4 filters: deployments tags+paused, flows name like, work_pools type, flow_runs state",
+        "filter",
+        {"deployments": {"tags": {"any_": ["prod"]}, "paused": {"eq_": False}},
+         "flows": {"name": {"like_": "etl"}},
+         "work_pools": {"type": {"any_": ["kubernetes", "docker"]}},
+         "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}},
+        b_where=("d.tags ?| $1 AND NOT d.paused"
+                 " AND d.flow_id IN (SELECT f.id FROM prefect.flow f WHERE f.name ILIKE $2)"
+                 " AND d.work_queue_id IN (SELECT q.id FROM prefect.work_queue q JOIN prefect.work_pool p"
+                 " ON p.id = q.work_pool_id WHERE p.type = ANY($3))"
+                 " AND EXISTS (SELECT 1 FROM prefect.flow_run fr WHERE fr.deployment_id = d.id AND fr.state_type = ANY($4))"),
+        b_params=[("text[]", arr(["prod"])), ("text", "%etl%"), ("text[]", arr(["kubernetes", "docker"])),
+                  ("prefect.state_type[]", arr(["COMPLETED"]))],
+        c_where=("(deployment.tags ?| CAST(ARRAY[$1::VARCHAR] AS VARCHAR[]) AND deployment.paused IS false)"
+                 " AND EXISTS (SELECT deployment.id FROM flow WHERE deployment.flow_id = flow.id AND flow.name ILIKE $2::VARCHAR)"
+                 " AND " + FR_EXISTS_C.format(p="flow_run.state_type IN ($3::state_type)")
+                 + " AND EXISTS (SELECT work_queue.id FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id"
+                 " WHERE deployment.work_queue_id = work_queue.id AND work_pool.type IN ($4::VARCHAR, $5::VARCHAR))"),
+        c_params=[("varchar", "prod"), ("varchar", "%etl%"), ("prefect.state_type", "COMPLETED"),
+                  ("varchar", "kubernetes"), ("varchar", "docker")]))
+    out.append(Shape(
+        "or_combo", "deployments or_: name like nightly | tags all critical | paused", "filter",
+        {"deployments": {"operator": "or_", "name": {"like_": "nightly"}, "tags": {"all_": ["critical"]},
+                         "paused": {"eq_": True}}},
+        b_where="(d.name ILIKE $1 OR d.tags ?& $2 OR d.paused)",
+        b_params=[("text", "%nightly%"), ("text[]", arr(["critical"]))],
+        c_where=("(deployment.name ILIKE $1::VARCHAR OR deployment.tags ?& CAST(ARRAY[$2::VARCHAR] AS VARCHAR[])"
+                 " OR deployment.paused IS true)"),
+        c_params=[("varchar", "%nightly%"), ("varchar", "critical")]))
+    out.append(Shape("deep_offset", "{} offset 9800 (NAME_ASC)", "filter", {"offset": 9800}))
+    out.append(Shape("ui_page", "UI default page: paginate NAME_ASC limit 100 page 1", "paginate",
+                     {"sort": "NAME_ASC", "limit": 100, "page": 1}))
+    out.append(Shape("count_all", "count {}", "count", {}))
+    cnt_fr = {"state": {"type": {"any_": ["FAILED"]}}, "start_time": {"after_": WEEK_BEFORE_T0}}
+    out.append(Shape(
+        "count_fr", "count with flow_runs state FAILED + start_time after 7 days ago", "count",
+        {"flow_runs": cnt_fr},
+        b_where=("EXISTS (SELECT 1 FROM prefect.flow_run fr WHERE fr.deployment_id = d.id"
+                 " AND fr.state_type = ANY($1) AND coalesce(fr.start_time, fr.expected_start_time) >= $2)"),
+        b_params=[("prefect.state_type[]", arr(["FAILED"])), ("timestamptz", WEEK_BEFORE_T0)],
+        c_where=FR_EXISTS_C.format(p=(
+            "flow_run.state_type IN ($1::state_type) "
+            "AND coalesce(flow_run.start_time, flow_run.expected_start_time) >= $2::TIMESTAMP WITH TIME ZONE")),
+        c_params=[("prefect.state_type", "FAILED"), ("timestamptz", WEEK_BEFORE_T0)]))
+    out.append(Shape(
+        "count_fr_1h", "count with flow_runs state CRASHED + start_time in the last hour", "count",
+        {"flow_runs": {"state": {"type": {"any_": ["CRASHED"]}}, "start_time": {"after_": HOUR_BEFORE_T0}}},
+        b_where=("EXISTS (SELECT 1 FROM prefect.flow_run fr WHERE fr.deployment_id = d.id"
+                 " AND fr.state_type = ANY($1) AND coalesce(fr.start_time, fr.expected_start_time) >= $2)"),
+        b_params=[("prefect.state_type[]", arr(["CRASHED"])), ("timestamptz", HOUR_BEFORE_T0)],
+        c_where=FR_EXISTS_C.format(p=(
+            "flow_run.state_type IN ($1::state_type) "
+            "AND coalesce(flow_run.start_time, flow_run.expected_start_time) >= $2::TIMESTAMP WITH TIME ZONE")),
+        c_params=[("prefect.state_type", "CRASHED"), ("timestamptz", HOUR_BEFORE_T0)]))
+    return out
