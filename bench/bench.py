@@ -63,10 +63,14 @@ class Runner:
         self.b = connect(app="bench_b")
         self.c = connect(autocommit=False, app="bench_c")
         self.admin = connect(app="bench_admin")
+        with self.admin.cursor() as cur:  # load the extension's library now, in every session, so
+            # that all of them run the same build even if it is reinstalled during the run
+            cur.execute("SELECT prefect.deployments_filter_sql('{}')")
         self.c_prepared = set()
         for conn in (self.a, self.b, self.c):
             with conn.cursor() as cur:
                 cur.execute("SET jit = off")  # the server's default for OLTP-ish pages; same for all three
+                cur.execute("LOAD 'prefect_filter'")
         with self.c.cursor() as cur:
             cur.execute("SET search_path = prefect, public")
         self.c.commit()

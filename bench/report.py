@@ -264,7 +264,9 @@ def report(path_json):
     md.append("'Rows statement alone' is EXPLAIN (ANALYZE, TIMING OFF) of the statement "
               "`prefect.deployments_filter_sql` returns for the body, run in the same plan mode (median of 5; "
               "for paginate only the rows statement, not the count). The difference to the function's server "
-              "time is compiling the body, SPI, and rendering the JSON.")
+              "time is compiling the body, SPI, and rendering the JSON. The two are measured at different "
+              "moments (15 in-server calls vs 5 EXPLAINs), so on a busy machine the difference is noisy and "
+              "can even come out negative; it is an estimate, not an accounting.")
     md.append("")
 
     # memory
@@ -399,6 +401,12 @@ def sweep(paths, outdir):
                   f"{r['rounds']} |")
     md.append("")
     md.append(f"Knobs: " + "; ".join(f"{r['label']}: `{r.get('gen_knobs', '')}`" for r in runs) + "\n")
+    builds = []
+    for r in runs:
+        b0, b1 = r.get("so_start", {}), r.get("so_end", {})
+        builds.append(f"{r['label']}: {b0.get('sha256_16')} ({b0.get('mtime')})"
+                      + ("" if b0 == b1 else f", **reinstalled during the run** → {b1.get('sha256_16')}"))
+    md.append("Extension builds (`prefect_filter.so` sha256 prefix): " + "; ".join(builds) + ".\n")
     md.append("![scaling sweep](sweep.png)\n")
     head = "| shape | selective | " + " | ".join(f"rows {n:,}" for n in sizes) + " | " + \
         " | ".join(f"(a) {n:,}" for n in sizes) + " | (a) growth | " + \
