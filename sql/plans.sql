@@ -47,4 +47,6 @@ SELECT * FROM pg_temp.plan('{"task_runs": {"state": {"type": {"any_": ["FAILED"]
 -- flows by name, work pools by name
 SELECT * FROM pg_temp.plan('{"flows": {"name": {"any_": ["etl"]}}}', 'count');
 SELECT * FROM pg_temp.plan('{"work_pools": {"name": {"any_": ["k8s-pool"]}}}', 'count');
+-- deployments_filter_sql shows each parameter's own value (two timestamps, then LIMIT/OFFSET)
+SELECT prefect.deployments_filter_sql('{"flow_runs": {"start_time": {"after_": "2024-01-01T00:00:00Z", "before_": "2024-02-01T00:00:00Z"}}}') -> 'params' AS params;
 ROLLBACK;

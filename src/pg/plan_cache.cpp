@@ -6,6 +6,8 @@
 // prepared with CURSOR_OPT_GENERIC_PLAN: planned once per backend and shape, then reused (their
 // plans do not depend on the values; PostgreSQL's default policy would keep re-planning the page
 // statement because an unknown LIMIT makes the generic plan look costlier). See doc/design.md.
+// CURSOR_OPT_PARALLEL_OK lets the planner use parallel workers for the big flow-run and
+// task-run semi-joins, as it does for the same SQL sent by a client.
 #include "pg/plan_cache.hpp"
 
 
@@ -49,7 +51,7 @@ SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool cust
     }
 
     SPIPlanPtr plan =
-        SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(argtypes), custom_plan ? CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN);
+        SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(argtypes), CURSOR_OPT_PARALLEL_OK | (custom_plan ? CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN));
     if (plan == nullptr)
         elog(ERROR, "prefect_filter: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
     if (nargs > kMaxArgs) return plan;  // too many to key; use once (freed with the SPI context)

@@ -275,7 +275,7 @@ extern "C" Datum pf_deployments_filter_sql(PG_FUNCTION_ARGS) {
             case ParamType::kTimestampTz: {
                 char buf[48];
                 size_t n = FormatTimestampUtc(p.int_value, buf);  // ISO UTC, whatever TimeZone is
-                push_string(buf, n, WJB_ELEM);
+                push_string(pnstrdup(buf, n), n, WJB_ELEM);  // the JsonbValue keeps the pointer
                 break;
             }
             case ParamType::kBool: {
