@@ -418,4 +418,4 @@ CREATE FUNCTION prefect.deployments_filter_sql(body jsonb) RETURNS jsonb
     LANGUAGE C STABLE PARALLEL SAFE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION prefect.deployments_filter_sql(jsonb) IS
-    'The compiled statement of deployments_filter for a body: {"sql": ..., "params": [...]}';
+    'The compiled statements of deployments_filter and deployments_count for a body: {sql, params, count_sql, count_params}';

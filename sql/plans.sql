@@ -15,17 +15,14 @@ SET LOCAL random_page_cost = 1.1;
 CREATE FUNCTION pg_temp.plan(body jsonb, which text DEFAULT 'rows') RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
     compiled jsonb := prefect.deployments_filter_sql(body);
-    sql text := compiled->>'sql';
+    sql text := compiled->>(CASE WHEN which = 'count' THEN 'count_sql' ELSE 'sql' END);
+    params jsonb := compiled->(CASE WHEN which = 'count' THEN 'count_params' ELSE 'params' END);
     p jsonb;
     literal text;
     line text;
 BEGIN
-    IF which = 'count' THEN  -- the count statement is the page statement's WHERE over count(*)
-        sql := 'SELECT count(*) FROM "prefect"."deployment" d' ||
-               coalesce(substring(sql FROM '"deployment" d( WHERE .*) ORDER BY d\.'), '');
-    END IF;
-    FOR i IN REVERSE jsonb_array_length(compiled->'params') .. 1 LOOP
-        p := compiled->'params'->(i - 1);
+    FOR i IN REVERSE jsonb_array_length(params) .. 1 LOOP
+        p := params->(i - 1);
         literal := CASE jsonb_typeof(p)
             WHEN 'array' THEN quote_literal(ARRAY(SELECT jsonb_array_elements_text(p))::text)
             ELSE quote_literal(p #>> '{}') END;
@@ -48,5 +45,6 @@ SELECT * FROM pg_temp.plan('{"task_runs": {"state": {"type": {"any_": ["FAILED"]
 SELECT * FROM pg_temp.plan('{"flows": {"name": {"any_": ["etl"]}}}', 'count');
 SELECT * FROM pg_temp.plan('{"work_pools": {"name": {"any_": ["k8s-pool"]}}}', 'count');
 -- deployments_filter_sql shows each parameter's own value (two timestamps, then LIMIT/OFFSET)
-SELECT prefect.deployments_filter_sql('{"flow_runs": {"start_time": {"after_": "2024-01-01T00:00:00Z", "before_": "2024-02-01T00:00:00Z"}}}') -> 'params' AS params;
+SELECT prefect.deployments_filter_sql('{"flow_runs": {"start_time": {"after_": "2024-01-01T00:00:00Z", "before_": "2024-02-01T00:00:00Z"}}}') -> 'params' AS params,
+       prefect.deployments_filter_sql('{"flow_runs": {"start_time": {"after_": "2024-01-01T00:00:00Z", "before_": "2024-02-01T00:00:00Z"}}}') -> 'count_params' AS count_params;
 ROLLBACK;

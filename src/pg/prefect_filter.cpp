@@ -245,56 +245,70 @@ extern "C" Datum pf_deployments_paginate(PG_FUNCTION_ARGS) {
     PG_RETURN_DATUM(FinishResultBuffer(out));
 }
 
-// {"sql": ..., "params": [...]} of the rows statement, for EXPLAIN and golden tests. Params are
-// rendered as their SQL literal text (arrays as JSON arrays).
-extern "C" Datum pf_deployments_filter_sql(PG_FUNCTION_ARGS) {
-    const CompiledRequest *req = CompileBody(fcinfo, Endpoint::kFilter);
-    JsonbParseState *state = nullptr;
-    auto push_string = [&](const char *s, size_t len, JsonbIteratorToken tok) {
-        JsonbValue v;
-        v.type = jbvString;
-        v.val.string.val = const_cast<char *>(s);
-        v.val.string.len = static_cast<int>(len);
-        pushJsonbValue(&state, tok, &v);
-    };
-    pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
-    push_string("sql", 3, WJB_KEY);
-    push_string(req->rows.sql.data(), req->rows.sql.size(), WJB_VALUE);
-    push_string("params", 6, WJB_KEY);
-    pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
-    for (const prefect_filter::Param &p : req->rows.params) {
+namespace {
+
+void PushString(JsonbParseState **state, const char *s, size_t len, JsonbIteratorToken tok) {
+    JsonbValue v;
+    v.type = jbvString;
+    v.val.string.val = const_cast<char *>(s);  // kept by pointer: s must outlive the state
+    v.val.string.len = static_cast<int>(len);
+    pushJsonbValue(state, tok, &v);
+}
+
+// Pushes `"<sql_key>": sql, "<params_key>": [...]` for one statement. Params are rendered as
+// JSON: arrays as arrays, timestamps as ISO UTC text (whatever TimeZone is), others as scalars.
+void PushStatement(JsonbParseState **state, const char *sql_key, const char *params_key,
+                   const prefect_filter::Statement &stmt) {
+    PushString(state, sql_key, strlen(sql_key), WJB_KEY);
+    PushString(state, stmt.sql.data(), stmt.sql.size(), WJB_VALUE);
+    PushString(state, params_key, strlen(params_key), WJB_KEY);
+    pushJsonbValue(state, WJB_BEGIN_ARRAY, nullptr);
+    for (const prefect_filter::Param &p : stmt.params) {
         switch (p.type) {
             case ParamType::kUuidArray:
             case ParamType::kTextArray:
             case ParamType::kStateTypeArray:
-                pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
-                for (const std::string &item : p.items) push_string(item.data(), item.size(), WJB_ELEM);
-                pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
+                pushJsonbValue(state, WJB_BEGIN_ARRAY, nullptr);
+                for (const std::string &item : p.items) PushString(state, item.data(), item.size(), WJB_ELEM);
+                pushJsonbValue(state, WJB_END_ARRAY, nullptr);
                 break;
-            case ParamType::kText: push_string(p.text.data(), p.text.size(), WJB_ELEM); break;
+            case ParamType::kText: PushString(state, p.text.data(), p.text.size(), WJB_ELEM); break;
             case ParamType::kTimestampTz: {
                 char buf[48];
-                size_t n = FormatTimestampUtc(p.int_value, buf);  // ISO UTC, whatever TimeZone is
-                push_string(pnstrdup(buf, n), n, WJB_ELEM);  // the JsonbValue keeps the pointer
+                size_t n = FormatTimestampUtc(p.int_value, buf);
+                PushString(state, pnstrdup(buf, n), n, WJB_ELEM);
                 break;
             }
             case ParamType::kBool: {
                 JsonbValue v;
                 v.type = jbvBool;
                 v.val.boolean = p.bool_value;
-                pushJsonbValue(&state, WJB_ELEM, &v);
+                pushJsonbValue(state, WJB_ELEM, &v);
                 break;
             }
             case ParamType::kInt8: {
                 JsonbValue v;
                 v.type = jbvNumeric;
                 v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(p.int_value)));
-                pushJsonbValue(&state, WJB_ELEM, &v);
+                pushJsonbValue(state, WJB_ELEM, &v);
                 break;
             }
         }
     }
-    pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
+    pushJsonbValue(state, WJB_END_ARRAY, nullptr);
+}
+
+}  // namespace
+
+// {"sql", "params", "count_sql", "count_params"}: the statements deployments_filter and
+// deployments_count run for this body, for EXPLAIN and golden tests.
+extern "C" Datum pf_deployments_filter_sql(PG_FUNCTION_ARGS) {
+    const CompiledRequest *rows = CompileBody(fcinfo, Endpoint::kFilter);
+    const CompiledRequest *count = CompileBody(fcinfo, Endpoint::kCount);
+    JsonbParseState *state = nullptr;
+    pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
+    PushStatement(&state, "sql", "params", rows->rows);
+    PushStatement(&state, "count_sql", "count_params", count->count);
     JsonbValue *result = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
     PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
 }
