@@ -1,8 +1,8 @@
 -- Plan shapes of the compiled statements (regression guard for speed): with sequential scans
 -- disabled and the planner pinned, each selective filter must be answerable through an index
--- and as a semi-join, and related rows (queue, pool, limit, schedules) come from index lookups
--- inside the same plan (no per-row statements). Parameters are inlined as literals here, which
--- is what a custom plan sees.
+-- and as a semi-join, and related rows (queue, pool, limit, schedules) come from one index scan
+-- per table and page (no per-row statements or subplans). Parameters are inlined as literals
+-- here, which is what a custom plan sees.
 BEGIN;
 \i test/data/fixture.sql
 ANALYZE prefect.flow, prefect.deployment, prefect.flow_run, prefect.task_run, prefect.work_queue,
@@ -34,9 +34,26 @@ BEGIN
 END $$;
 \set QUIET off
 
--- the default page: one statement; the page by index, then one primary-key lookup per row and
--- related rows by index inside the same plan (no per-row queries)
+-- the default page: the page by index, then one primary-key lookup per row (related rows are
+-- not read per row: see below)
 SELECT * FROM pg_temp.plan('{"limit": 100}');
+-- related rows: one load per table for the whole page (the page's keys as one uuid[]), by index,
+-- in the generic plan the extension prepares them with
+CREATE FUNCTION pg_temp.related_plan(i int) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+BEGIN
+    EXECUTE 'PREPARE pf_related(uuid[]) AS ' || (prefect.deployments_filter_sql('{}')->'related_sql'->>i);
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) EXECUTE pf_related(NULL)' LOOP
+        RETURN NEXT line;
+    END LOOP;
+    DEALLOCATE pf_related;
+END $$;
+SET LOCAL plan_cache_mode = force_generic_plan;
+SELECT * FROM pg_temp.related_plan(0);
+SELECT * FROM pg_temp.related_plan(1);
+SELECT * FROM pg_temp.related_plan(2);
+RESET plan_cache_mode;
 -- flow runs by state and time window: semi-join through flow_run indexes
 SELECT * FROM pg_temp.plan('{"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}, "start_time": {"after_": "2024-04-01T00:00:00Z"}}}', 'count');
 -- task runs by state

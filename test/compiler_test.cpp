@@ -82,6 +82,26 @@ TEST(Compile, SchemaIsQuotedEverywhere) {
     EXPECT_NE(r.rows.sql.find("$1::\"public\".\"state_type\"[]"), std::string::npos);
 }
 
+TEST(Compile, RelatedRowsAreLoadedPerPageNotPerRow) {
+    pf::CompileOptions options;
+    options.schema = "public";
+    pf::CompiledRequest r = pf::Compile("{\"flows\":{\"name\":{\"any_\":[\"etl\"]}}}", pf::Endpoint::kPaginate, options);
+    // The page statement reads no related table: no subplan per row.
+    for (const char *table : {"deployment_schedule", "concurrency_limit_v2", "work_queue", "work_pool"})
+        EXPECT_EQ(r.rows.sql.find(std::string("\"") + table + "\""), std::string::npos) << table;
+    // One load per related table, keyed by the page's keys ($1), ordered by key for lookups.
+    EXPECT_EQ(r.related.schedules.find("FROM \"public\".\"deployment_schedule\" s WHERE s.deployment_id = ANY($1) "
+                                       "ORDER BY s.deployment_id, s.updated DESC, s.id"), r.related.schedules.find("FROM"));
+    EXPECT_NE(r.related.limits.find("\"public\".\"concurrency_limit_v2\" cl WHERE cl.id = ANY($1) ORDER BY cl.id"),
+              std::string::npos);
+    EXPECT_NE(r.related.queues.find("\"public\".\"work_pool\" wp ON wp.id = wq.work_pool_id WHERE wq.id = ANY($1)"),
+              std::string::npos);
+    // Independent of the body: planned once per backend.
+    EXPECT_EQ(r.related.schedules, pf::Compile("{}", pf::Endpoint::kFilter, options).related.schedules);
+    // Count needs none.
+    EXPECT_TRUE(pf::Compile("{}", pf::Endpoint::kCount, options).related.schedules.empty());
+}
+
 TEST(Compile, ValuesAreParametersNeverText) {
     const std::string evil = "x'); DROP TABLE prefect.deployment; --";
     pf::CompiledRequest r = Filter("{\"deployments\":{\"name\":{\"any_\":[\"" + evil + "\"],\"like_\":\"" + evil + "\"}}}");

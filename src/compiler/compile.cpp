@@ -467,8 +467,8 @@ std::string OrderBy(Sort sort, const char *a) {
 }
 
 // The page statement: the inner query finds the page (ids and their position, so only narrow
-// rows are sorted), the outer one fetches each deployment with its related rows through scalar
-// subqueries (render_columns.hpp). The outer query has no ORDER BY: the renderer orders the
+// rows are sorted), the outer one fetches each deployment (its related rows are loaded per page
+// afterwards: render_columns.hpp). The outer query has no ORDER BY: the renderer orders the
 // page by `ord`, which saves sorting wide rows. The deployment is fetched through a LATERAL
 // subquery with OFFSET 0 (an optimisation fence): one primary-key lookup per page row, even in a
 // generic plan, where the unknown LIMIT would otherwise make a hash join over every deployment
@@ -477,7 +477,7 @@ std::string RowsSql(const std::string &where, Sort sort, Builder &b) {
     const std::string limit = b.Placeholder(Int8Param(0));
     const std::string offset = b.Placeholder(Int8Param(0));
     const std::string order = OrderBy(sort, "d");
-    return "SELECT " + RenderSelectList(b.Schema()) + " FROM (SELECT d.id, row_number() OVER (ORDER BY " + order +
+    return "SELECT " + RenderSelectList() + " FROM (SELECT d.id, row_number() OVER (ORDER BY " + order +
            ") AS ord FROM " + b.Table("deployment") + " d" + where + " ORDER BY " + order + " LIMIT " + limit +
            " OFFSET " + offset + ") p CROSS JOIN LATERAL (SELECT * FROM " + b.Table("deployment") +
            " d WHERE d.id = p.id OFFSET 0) d";
@@ -552,6 +552,9 @@ CompiledRequest Compile(std::string_view body_json, Endpoint endpoint, const Com
         out.rows.params = std::move(b.Params());
         out.rows.params[filter_params.size()].int_value = out.limit;
         out.rows.params[filter_params.size() + 1].int_value = offset;
+        out.related.schedules = SchedulesSql(b.Schema());
+        out.related.limits = LimitsSql(b.Schema());
+        out.related.queues = QueuesSql(b.Schema());
     }
     return out;
 }

@@ -40,9 +40,19 @@ struct Statement {
     bool custom_plan = false;
 };
 
+// The loads of a page's related rows (render_columns.hpp): each takes the page's keys as its
+// only parameter, $1 uuid[], which the caller fills in from the page rows. Their text depends
+// only on the schema, so each is planned once per backend (generic plan).
+struct RelatedStatements {
+    std::string schedules;  // deployment_schedule by deployment id
+    std::string limits;     // concurrency_limit_v2 by id
+    std::string queues;     // work_queue (with its pool's name) by id
+};
+
 // Everything an entry point needs: the statements to run and the paging facts it echoes.
 struct CompiledRequest {
     Statement rows;    // kFilter / kPaginate: the page of deployments (render columns, in order)
+    RelatedStatements related;  // kFilter / kPaginate: run after `rows` when the page is not empty
     Statement count;   // kCount / kPaginate: SELECT count(*)
     int64_t limit = 0; // effective limit (kFilter / kPaginate)
     int64_t page = 1;  // kPaginate

@@ -1,13 +1,14 @@
-// The columns of the page statement, shared by the compiler (which writes the SELECT list) and
-// the PostgreSQL renderer (which reads them by position). One list, so the two cannot drift.
+// The columns of the page statement and of the related loads, shared by the compiler (which
+// writes the SQL) and the PostgreSQL renderer (which reads the columns by position). One list,
+// so the two cannot drift.
 //
 // Shape (doc/design.md "The page statement"): `p` is the page (ids and their position `ord`),
-// `d` the deployment. Related rows come from scalar subqueries, so the planner has only two
-// relations to join: the work queue with its pool as one record, the concurrency limit as one
-// record, and the schedules as one array of records. Records are ROW(...) with the field order
-// of the k*Field enums below, so the renderer never depends on the tables' column order (which
-// differs between this extension's tables and a Prefect database). Schedules are aggregated
-// unordered and ordered by the renderer (updated DESC, then id), which saves one sort per row.
+// `d` the deployment. Related rows do not come from the page statement: once the page is known,
+// one statement per related table loads them for the whole page by key (`= ANY($1)`, the
+// page's keys as one uuid[] parameter), in the same snapshot. That is three index scans per page
+// instead of three subplans per row, and the renderer reads plain tuples (no records or arrays
+// to build and take apart). Each load orders its rows by key, so the renderer finds a
+// deployment's rows by binary search; schedules come in Prefect's order (updated DESC, then id).
 #pragma once
 
 #include <string>
@@ -24,14 +25,12 @@ namespace prefect_filter {
     X(kColDescription, "d.description")                              \
     X(kColFlowId, "d.flow_id")                                       \
     X(kColPaused, "d.paused")                                        \
-    X(kColSchedules, "")                                        \
-    X(kColConcurrencyLimit, "")                                 \
+    X(kColConcurrencyLimitId, "d.concurrency_limit_id")              \
     X(kColConcurrencyOptions, "d.concurrency_options")               \
     X(kColJobVariables, "d.infra_overrides")                         \
     X(kColParameters, "d.parameters")                                \
     X(kColTags, "d.tags")                                            \
     X(kColLabels, "d.labels")                                        \
-    X(kColWorkQueue, "")                                        \
     X(kColWorkQueueName, "d.work_queue_name")                        \
     X(kColWorkQueueId, "d.work_queue_id")                            \
     X(kColLastPolled, "d.last_polled")                               \
@@ -53,41 +52,41 @@ enum RenderColumn {
     kRenderColumnCount
 };
 
-// Fields of the schedule records (deployment_schedule).
+// Columns of the related loads, in the order of their SELECT lists below.
 enum ScheduleField {
     kSchedId, kSchedCreated, kSchedUpdated, kSchedDeploymentId, kSchedSchedule, kSchedActive,
     kSchedMaxScheduledRuns, kSchedParameters, kSchedSlug, kScheduleFieldCount
 };
-// Fields of the concurrency limit record (concurrency_limit_v2).
 enum LimitField {
     kLimitId, kLimitCreated, kLimitUpdated, kLimitActive, kLimitName, kLimitLimit, kLimitActiveSlots,
     kLimitSlotDecay, kLimitFieldCount
 };
-// Fields of the work queue record (work_queue joined to its work_pool).
-enum QueueField { kQueueName, kQueuePoolName, kQueueFieldCount };
+enum QueueField { kQueueId, kQueueName, kQueuePoolName, kQueueFieldCount };
 
-// The SELECT list in RenderColumn order; `schema` is the quoted schema name.
-inline std::string RenderSelectList(const std::string &schema) {
-    const std::string schedules =
-        "(SELECT array_agg(ROW(s.id, s.created, s.updated, s.deployment_id, s.schedule, s.active, "
-        "s.max_scheduled_runs, s.parameters, s.slug)) FROM " + schema +
-        ".\"deployment_schedule\" s WHERE s.deployment_id = d.id)";
-    const std::string limit =
-        "(SELECT ROW(cl.id, cl.created, cl.updated, cl.active, cl.name, cl.\"limit\", cl.active_slots, "
-        "cl.slot_decay_per_second) FROM " + schema + ".\"concurrency_limit_v2\" cl WHERE cl.id = d.concurrency_limit_id)";
-    const std::string queue = "(SELECT ROW(wq.name, (SELECT wp.name FROM " + schema +
-                              ".\"work_pool\" wp WHERE wp.id = wq.work_pool_id)) FROM " + schema +
-                              ".\"work_queue\" wq WHERE wq.id = d.work_queue_id)";
+inline std::string RenderSelectList() {
     std::string out;
-    auto add = [&out](const std::string &expr) { out += (out.empty() ? "" : ", ") + expr; };
-#define PF_APPEND(name, expr)                          \
-    if (name == kColSchedules) add(schedules);         \
-    else if (name == kColConcurrencyLimit) add(limit); \
-    else if (name == kColWorkQueue) add(queue);        \
-    else add(expr);
+#define PF_APPEND(name, expr) out += std::string(out.empty() ? "" : ", ") + expr;
     PF_RENDER_COLUMNS(PF_APPEND)
 #undef PF_APPEND
     return out;
+}
+
+// `schema` is the quoted schema name. Each statement takes the page's keys as $1 (uuid[]).
+inline std::string SchedulesSql(const std::string &schema) {
+    return "SELECT s.id, s.created, s.updated, s.deployment_id, s.schedule, s.active, s.max_scheduled_runs, "
+           "s.parameters, s.slug FROM " + schema + ".\"deployment_schedule\" s WHERE s.deployment_id = ANY($1) "
+           "ORDER BY s.deployment_id, s.updated DESC, s.id";
+}
+
+inline std::string LimitsSql(const std::string &schema) {
+    return "SELECT cl.id, cl.created, cl.updated, cl.active, cl.name, cl.\"limit\", cl.active_slots, "
+           "cl.slot_decay_per_second FROM " + schema + ".\"concurrency_limit_v2\" cl WHERE cl.id = ANY($1) "
+           "ORDER BY cl.id";
+}
+
+inline std::string QueuesSql(const std::string &schema) {
+    return "SELECT wq.id, wq.name, wp.name FROM " + schema + ".\"work_queue\" wq LEFT JOIN " + schema +
+           ".\"work_pool\" wp ON wp.id = wq.work_pool_id WHERE wq.id = ANY($1) ORDER BY wq.id";
 }
 
 }  // namespace prefect_filter

@@ -212,7 +212,7 @@ extern "C" Datum pf_deployments_filter(PG_FUNCTION_ARGS) {
     StringInfo out = NewResultBuffer();  // caller's context: survives SPI_finish
     Connect();
     uint64 n = Execute(req->rows);
-    RenderDeployments(out, SPI_tuptable, n);
+    RenderPage(out, SPI_tuptable, n, req->related);
     Finish();
     PG_RETURN_DATUM(FinishResultBuffer(out));
 }
@@ -230,10 +230,9 @@ extern "C" Datum pf_deployments_paginate(PG_FUNCTION_ARGS) {
     StringInfo out = NewResultBuffer();
     appendStringInfoString(out, "{\"results\":");
     Connect();
-    // Both statements run read-only in the caller's snapshot, so count matches the results.
+    // All statements run read-only in the caller's snapshot, so count matches the results.
     uint64 n = Execute(req->rows);
-    RenderDeployments(out, SPI_tuptable, n);
-    SPI_freetuptable(SPI_tuptable);
+    RenderPage(out, SPI_tuptable, n, req->related);
     int64 count = ExecuteCount(req->count);
     Finish();
     int64 limit = req->limit;
@@ -300,8 +299,9 @@ void PushStatement(JsonbParseState **state, const char *sql_key, const char *par
 
 }  // namespace
 
-// {"sql", "params", "count_sql", "count_params"}: the statements deployments_filter and
-// deployments_count run for this body, for EXPLAIN and golden tests.
+// {"sql", "params", "count_sql", "count_params", "related_sql"}: the statements
+// deployments_filter and deployments_count run for this body, and the page's related loads, for
+// EXPLAIN and golden tests.
 extern "C" Datum pf_deployments_filter_sql(PG_FUNCTION_ARGS) {
     const CompiledRequest *rows = CompileBody(fcinfo, Endpoint::kFilter);
     const CompiledRequest *count = CompileBody(fcinfo, Endpoint::kCount);
@@ -309,6 +309,12 @@ extern "C" Datum pf_deployments_filter_sql(PG_FUNCTION_ARGS) {
     pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
     PushStatement(&state, "sql", "params", rows->rows);
     PushStatement(&state, "count_sql", "count_params", count->count);
+    // The page's related loads: fixed per schema, each taking the page's keys as $1 uuid[].
+    PushString(&state, "related_sql", strlen("related_sql"), WJB_KEY);
+    pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
+    for (const std::string *sql : {&rows->related.schedules, &rows->related.limits, &rows->related.queues})
+        PushString(&state, sql->data(), sql->size(), WJB_ELEM);
+    pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
     JsonbValue *result = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
     PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
 }

@@ -6,6 +6,7 @@
 #include "compiler/render_columns.hpp"
 #include "output/datetime.hpp"
 #include "output/json_out.hpp"
+#include "pg/plan_cache.hpp"
 
 namespace prefect_filter {
 
@@ -336,97 +337,105 @@ void Schedule(StringInfo out, Jsonb *jb) {
     }
 }
 
-// Deforms a ROW(...) record datum into values/nulls (expected_fields of them).
-void DeformRecord(Datum record, int expected_fields, Datum *values, bool *nulls) {
-    HeapTupleHeader th = DatumGetHeapTupleHeader(record);
-    TupleDesc desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th), HeapTupleHeaderGetTypMod(th));
-    if (desc->natts != expected_fields) {
-        ReleaseTupleDesc(desc);
-        elog(ERROR, "prefect_filter: record has %d fields, expected %d", desc->natts, expected_fields);
-    }
-    HeapTupleData tuple;
-    tuple.t_len = HeapTupleHeaderGetDatumLength(th);
-    ItemPointerSetInvalid(&tuple.t_self);
-    tuple.t_tableOid = InvalidOid;
-    tuple.t_data = th;
-    heap_deform_tuple(&tuple, desc, values, nulls);
-    ReleaseTupleDesc(desc);
-}
+// The rows of one related load (render_columns.hpp), deformed once, in the statement's order:
+// sorted by `key`, the column holding the page key they belong to.
+struct RelatedRows {
+    int natts = 0;
+    int key = 0;
+    uint64 count = 0;
+    Datum *values = nullptr;  // count * natts
+    bool *nulls = nullptr;
 
-struct ScheduleRecord {
-    Datum values[kScheduleFieldCount];
-    bool nulls[kScheduleFieldCount];
+    const Datum *Values(uint64 i) const { return values + i * natts; }
+    const bool *Nulls(uint64 i) const { return nulls + i * natts; }
+    const pg_uuid_t *Key(uint64 i) const { return DatumGetUUIDP(Values(i)[key]); }
+
+    // The first row whose key is `id`, or `count` when there is none.
+    uint64 Find(const pg_uuid_t *id) const {
+        uint64 lo = 0, hi = count;
+        while (lo < hi) {
+            uint64 mid = lo + (hi - lo) / 2;
+            if (memcmp(Key(mid)->data, id->data, UUID_LEN) < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo < count && memcmp(Key(lo)->data, id->data, UUID_LEN) == 0 ? lo : count;
+    }
 };
 
-// Prefect's order: updated DESC (the ORM relationship's order_by), then id as our tiebreak.
-int CompareSchedules(const void *a, const void *b) {
-    const auto *x = static_cast<const ScheduleRecord *>(a);
-    const auto *y = static_cast<const ScheduleRecord *>(b);
-    TimestampTz ux = DatumGetTimestampTz(x->values[kSchedUpdated]);
-    TimestampTz uy = DatumGetTimestampTz(y->values[kSchedUpdated]);
-    if (ux != uy) return ux > uy ? -1 : 1;
-    return memcmp(DatumGetUUIDP(x->values[kSchedId])->data, DatumGetUUIDP(y->values[kSchedId])->data, UUID_LEN);
+// Runs one related load for `keys` (uuid[]) in the caller's snapshot and deforms its rows.
+RelatedRows LoadRelated(const std::string &sql, ArrayType *keys, int natts, int key) {
+    Oid type = UUIDARRAYOID;
+    Datum value = PointerGetDatum(keys);
+    SPIPlanPtr plan = CachedPlan(sql.c_str(), 1, &type, /*custom_plan=*/false);
+    int rc = SPI_execute_plan(plan, &value, nullptr, true, 0);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "prefect_filter: SPI_execute_plan returned %s", SPI_result_code_string(rc));
+    SPITupleTable *table = SPI_tuptable;
+    if (table->tupdesc->natts != natts)
+        elog(ERROR, "prefect_filter: related load returned %d columns, expected %d", table->tupdesc->natts, natts);
+    RelatedRows rows;
+    rows.natts = natts;
+    rows.key = key;
+    rows.count = SPI_processed;
+    size_t cells = static_cast<size_t>(rows.count > 0 ? rows.count : 1) * static_cast<size_t>(natts);
+    rows.values = static_cast<Datum *>(palloc(cells * sizeof(Datum)));
+    rows.nulls = static_cast<bool *>(palloc(cells * sizeof(bool)));
+    for (uint64 i = 0; i < rows.count; ++i) {
+        heap_deform_tuple(table->vals[i], table->tupdesc, rows.values + i * natts, rows.nulls + i * natts);
+        if (rows.nulls[i * natts + key]) elog(ERROR, "prefect_filter: related row without its key");
+    }
+    return rows;
 }
 
-void Schedules(StringInfo out, const Row &row) {
-    bool isnull;
-    Datum d = row.Get(kColSchedules, &isnull);
-    if (isnull) {
-        PF_LITERAL(out, "[]");
-        return;
-    }
-    Datum *elems;
-    bool *elem_nulls;
-    int count;
-    deconstruct_array(DatumGetArrayTypeP(d), RECORDOID, -1, false, TYPALIGN_DOUBLE, &elems, &elem_nulls, &count);
-    auto *records = static_cast<ScheduleRecord *>(palloc(sizeof(ScheduleRecord) * (count > 0 ? count : 1)));
-    for (int i = 0; i < count; ++i) DeformRecord(elems[i], kScheduleFieldCount, records[i].values, records[i].nulls);
-    if (count > 1) qsort(records, static_cast<size_t>(count), sizeof(ScheduleRecord), CompareSchedules);
+struct Related {
+    RelatedRows schedules;  // by deployment id
+    RelatedRows limits;     // by concurrency limit id
+    RelatedRows queues;     // by work queue id
+};
 
+// The deployment's schedules (already in Prefect's order: updated DESC, then id).
+void Schedules(StringInfo out, const RelatedRows &schedules, const pg_uuid_t *deployment_id) {
     appendStringInfoCharMacro(out, '[');
-    for (int i = 0; i < count; ++i) {
-        const ScheduleRecord &r = records[i];
-        auto is_null = [&](int f) { return r.nulls[f]; };
-        auto value = [&](int f) { return r.values[f]; };
-        if (i) appendStringInfoCharMacro(out, ',');
+    bool first = true;
+    for (uint64 i = schedules.Find(deployment_id);
+         i < schedules.count && memcmp(schedules.Key(i)->data, deployment_id->data, UUID_LEN) == 0; ++i) {
+        const Datum *v = schedules.Values(i);
+        const bool *n = schedules.Nulls(i);
+        if (!first) appendStringInfoCharMacro(out, ',');
+        first = false;
         PF_LITERAL(out, "{\"id\":");
-        Uuid(out, value(kSchedId));
+        Uuid(out, v[kSchedId]);
         PF_KEY(out, "created");
-        if (is_null(kSchedCreated)) PF_LITERAL(out, "null"); else Timestamp(out, value(kSchedCreated));
+        if (n[kSchedCreated]) PF_LITERAL(out, "null"); else Timestamp(out, v[kSchedCreated]);
         PF_KEY(out, "updated");
-        if (is_null(kSchedUpdated)) PF_LITERAL(out, "null"); else Timestamp(out, value(kSchedUpdated));
+        if (n[kSchedUpdated]) PF_LITERAL(out, "null"); else Timestamp(out, v[kSchedUpdated]);
         PF_KEY(out, "deployment_id");
-        if (is_null(kSchedDeploymentId)) PF_LITERAL(out, "null"); else Uuid(out, value(kSchedDeploymentId));
+        Uuid(out, v[kSchedDeploymentId]);
         PF_KEY(out, "schedule");
-        if (is_null(kSchedSchedule)) PF_LITERAL(out, "null");
-        else Schedule(out, DatumGetJsonbP(value(kSchedSchedule)));
+        if (n[kSchedSchedule]) PF_LITERAL(out, "null");
+        else Schedule(out, DatumGetJsonbP(v[kSchedSchedule]));
         PF_KEY(out, "active");
-        if (is_null(kSchedActive)) PF_LITERAL(out, "null"); else Bool(out, DatumGetBool(value(kSchedActive)));
+        if (n[kSchedActive]) PF_LITERAL(out, "null"); else Bool(out, DatumGetBool(v[kSchedActive]));
         PF_KEY(out, "max_scheduled_runs");
-        if (is_null(kSchedMaxScheduledRuns)) PF_LITERAL(out, "null");
-        else appendStringInfo(out, "%d", DatumGetInt32(value(kSchedMaxScheduledRuns)));
+        if (n[kSchedMaxScheduledRuns]) PF_LITERAL(out, "null");
+        else appendStringInfo(out, "%d", DatumGetInt32(v[kSchedMaxScheduledRuns]));
         PF_KEY(out, "parameters");
-        if (is_null(kSchedParameters)) PF_LITERAL(out, "{}"); else WriteJsonb(out, value(kSchedParameters));
+        if (n[kSchedParameters]) PF_LITERAL(out, "{}"); else WriteJsonb(out, v[kSchedParameters]);
         PF_KEY(out, "slug");
-        if (is_null(kSchedSlug)) PF_LITERAL(out, "null"); else Text(out, value(kSchedSlug));
+        if (n[kSchedSlug]) PF_LITERAL(out, "null"); else Text(out, v[kSchedSlug]);
         appendStringInfoCharMacro(out, '}');
     }
     appendStringInfoCharMacro(out, ']');
-    pfree(records);
-    pfree(elems);
-    pfree(elem_nulls);
 }
 
-void GlobalConcurrencyLimit(StringInfo out, const Row &row) {
+void GlobalConcurrencyLimit(StringInfo out, const Row &row, const RelatedRows &limits) {
     bool isnull;
-    Datum record = row.Get(kColConcurrencyLimit, &isnull);
-    if (isnull) {
+    Datum id = row.Get(kColConcurrencyLimitId, &isnull);
+    uint64 i = isnull ? limits.count : limits.Find(DatumGetUUIDP(id));
+    if (i == limits.count) {  // no limit, or one this snapshot cannot see
         PF_LITERAL(out, "null");
         return;
     }
-    Datum v[kLimitFieldCount];
-    bool n[kLimitFieldCount];
-    DeformRecord(record, kLimitFieldCount, v, n);
+    const Datum *v = limits.Values(i);
     PF_LITERAL(out, "{\"id\":");
     Uuid(out, v[kLimitId]);
     PF_KEY(out, "created");
@@ -455,7 +464,7 @@ void NullableColumn(StringInfo out, const Row &row, int column, ValueWriter writ
     else write(out, d);
 }
 
-void Deployment(StringInfo out, const Row &row) {
+void Deployment(StringInfo out, const Row &row, const Related &related) {
     bool isnull;
     PF_LITERAL(out, "{\"id\":");
     Uuid(out, row.Get(kColId, &isnull));
@@ -474,11 +483,11 @@ void Deployment(StringInfo out, const Row &row) {
     PF_KEY(out, "paused");
     Bool(out, DatumGetBool(row.Get(kColPaused, &isnull)));
     PF_KEY(out, "schedules");
-    Schedules(out, row);
+    Schedules(out, related.schedules, DatumGetUUIDP(row.Get(kColId, &isnull)));
     PF_KEY(out, "concurrency_limit");
     PF_LITERAL(out, "null");  // deprecated: always null in Prefect's response
     PF_KEY(out, "global_concurrency_limit");
-    GlobalConcurrencyLimit(out, row);
+    GlobalConcurrencyLimit(out, row, related.limits);
     PF_KEY(out, "concurrency_options");
     ConcurrencyOptions(out, row);
     PF_KEY(out, "job_variables");
@@ -492,13 +501,11 @@ void Deployment(StringInfo out, const Row &row) {
     if (isnull) PF_LITERAL(out, "{}");  // Prefect turns a NULL into {}
     else WriteJsonb(out, labels);
     // The attached work queue (and its pool) when there is one, else the stored name.
-    Datum queue_values[kQueueFieldCount];
-    bool queue_nulls[kQueueFieldCount];
-    Datum queue = row.Get(kColWorkQueue, &isnull);
-    bool has_queue = !isnull;
-    if (has_queue) DeformRecord(queue, kQueueFieldCount, queue_values, queue_nulls);
+    Datum queue_id = row.Get(kColWorkQueueId, &isnull);
+    uint64 queue = isnull ? related.queues.count : related.queues.Find(DatumGetUUIDP(queue_id));
+    bool has_queue = queue < related.queues.count;
     PF_KEY(out, "work_queue_name");
-    if (has_queue) Text(out, queue_values[kQueueName]);
+    if (has_queue) Text(out, related.queues.Values(queue)[kQueueName]);
     else NullableColumn(out, row, kColWorkQueueName, Text);
     PF_KEY(out, "work_queue_id");
     NullableColumn(out, row, kColWorkQueueId, Uuid);
@@ -521,7 +528,7 @@ void Deployment(StringInfo out, const Row &row) {
     PF_KEY(out, "updated_by");
     Creator(out, row, kColUpdatedBy);
     PF_KEY(out, "work_pool_name");
-    if (has_queue && !queue_nulls[kQueuePoolName]) Text(out, queue_values[kQueuePoolName]);
+    if (has_queue && !related.queues.Nulls(queue)[kQueuePoolName]) Text(out, related.queues.Values(queue)[kQueuePoolName]);
     else PF_LITERAL(out, "null");
     PF_KEY(out, "status");
     NullableColumn(out, row, kColStatus, Text);
@@ -540,22 +547,32 @@ int ComparePositions(const void *a, const void *b) {
     return x < y ? -1 : (x > y ? 1 : 0);
 }
 
-}  // namespace
 
 // Bytes per rendered deployment in this backend's last call: the next buffer is sized from it,
 // so a page is written into one allocation instead of a chain of doublings and copies.
 double bytes_per_deployment = 2048;
 
-void RenderDeployments(StringInfo out, SPITupleTable *table, uint64 nrows) {
+// The keys of the page rows' `column` (non-null ones) as a uuid[] for a related load.
+ArrayType *PageKeys(const Row *rows, uint64 nrows, int column) {
+    Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (nrows > 0 ? nrows : 1)));
+    int n = 0;
+    for (uint64 i = 0; i < nrows; ++i)
+        if (!rows[i].nulls[column]) keys[n++] = rows[i].values[column];
+    ArrayType *array = construct_array(keys, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR);
+    pfree(keys);
+    return array;
+}
+
+}  // namespace
+
+void RenderPage(StringInfo out, SPITupleTable *table, uint64 nrows, const RelatedStatements &related) {
     appendStringInfoCharMacro(out, '[');
     if (nrows > 0) {
-        int start_len = out->len;
-        double wanted = static_cast<double>(nrows) * bytes_per_deployment * 1.1 + 1024;
-        if (wanted < MaxAllocSize / 2) enlargeStringInfo(out, static_cast<int>(wanted));
         if (table->tupdesc->natts != kRenderColumnCount)
             elog(ERROR, "prefect_filter: page statement returned %d columns, expected %d", table->tupdesc->natts,
                  static_cast<int>(kRenderColumnCount));
-        // The statement returns the page unordered; `ord` is each row's position.
+        // Deform every page row once, in page order: the statement returns the page unordered and
+        // `ord` is each row's position.
         auto *order = static_cast<PagePosition *>(palloc(sizeof(PagePosition) * nrows));
         for (uint64 i = 0; i < nrows; ++i) {
             bool isnull;
@@ -563,17 +580,30 @@ void RenderDeployments(StringInfo out, SPITupleTable *table, uint64 nrows) {
             order[i].index = i;
         }
         qsort(order, nrows, sizeof(PagePosition), ComparePositions);
-        Row row{static_cast<Datum *>(palloc(kRenderColumnCount * sizeof(Datum))),
-                static_cast<bool *>(palloc(kRenderColumnCount * sizeof(bool)))};
+        auto *rows = static_cast<Row *>(palloc(sizeof(Row) * nrows));
+        for (uint64 i = 0; i < nrows; ++i) {
+            rows[i].values = static_cast<Datum *>(palloc(kRenderColumnCount * sizeof(Datum)));
+            rows[i].nulls = static_cast<bool *>(palloc(kRenderColumnCount * sizeof(bool)));
+            heap_deform_tuple(table->vals[order[i].index], table->tupdesc, rows[i].values, rows[i].nulls);
+        }
+        pfree(order);
+
+        // Related rows for the whole page: three statements, whatever the page size.
+        Related rel;
+        rel.schedules = LoadRelated(related.schedules, PageKeys(rows, nrows, kColId), kScheduleFieldCount,
+                                    kSchedDeploymentId);
+        rel.limits = LoadRelated(related.limits, PageKeys(rows, nrows, kColConcurrencyLimitId), kLimitFieldCount,
+                                 kLimitId);
+        rel.queues = LoadRelated(related.queues, PageKeys(rows, nrows, kColWorkQueueId), kQueueFieldCount, kQueueId);
+
+        int start_len = out->len;
+        double wanted = static_cast<double>(nrows) * bytes_per_deployment * 1.1 + 1024;
+        if (wanted < MaxAllocSize / 2) enlargeStringInfo(out, static_cast<int>(wanted));
         for (uint64 i = 0; i < nrows; ++i) {
             if (i) appendStringInfoCharMacro(out, ',');
-            heap_deform_tuple(table->vals[order[i].index], table->tupdesc, row.values, row.nulls);
-            Deployment(out, row);
+            Deployment(out, rows[i], rel);
             CHECK_FOR_INTERRUPTS();
         }
-        pfree(row.values);
-        pfree(row.nulls);
-        pfree(order);
         bytes_per_deployment = static_cast<double>(out->len - start_len) / static_cast<double>(nrows);
     }
     appendStringInfoCharMacro(out, ']');

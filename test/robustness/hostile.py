@@ -480,8 +480,9 @@ class Runner:
                 self.problem("deployments_filter did not return an array of <= 200", label, text)
         if s[0] == "ok":
             v = json.loads(s[1])
-            if set(v) != {"sql", "params", "count_sql", "count_params"}:
-                self.problem("deployments_filter_sql result is not {sql, params, count_sql, count_params}", label, text)
+            if set(v) != {"sql", "params", "count_sql", "count_params", "related_sql"}:
+                self.problem("deployments_filter_sql result is not {sql, params, count_sql, count_params, "
+                             "related_sql}", label, text)
         if c[0] == "ok" and int(c[1]) < 0:
             self.problem("negative count", label, text)
         if p[0] == "ok":
