@@ -17,7 +17,12 @@
 --                                         per deployment without deployment_id; plus subflow runs)
 --                          task runs    ~ 6.5 per started flow run (~5.5 per flow run overall)
 --   flows, deployments   override the two counts above
---   runs_per_deployment  mean number of flow runs per deployment (default 9)
+--   runs_per_deployment  mean number of flow runs per deployment (default 9; exponential spread,
+--                        at most 1 000 per deployment)
+--   busy_deployments     how many deployments are "busy" (default 0): spread evenly over the
+--   busy_runs            deployments, each gets busy_runs flow runs (default 0 = none) on a
+--                        one-minute schedule instead of its share of runs_per_deployment; for
+--                        a flow_run table skewed to a few deployments, as in large installations
 --   tasks_per_run        mean number of task runs per started flow run (default 6.5)
 --   t0                   the generator's "now" (default '2025-06-01 12:00:00+00'); every
 --                        timestamp is derived from it, so the data does not depend on the clock
@@ -75,6 +80,14 @@
 \else
 \set runs_per_deployment 9
 \endif
+\if :{?busy_deployments}
+\else
+\set busy_deployments 0
+\endif
+\if :{?busy_runs}
+\else
+\set busy_runs 0
+\endif
 \if :{?tasks_per_run}
 \else
 \set tasks_per_run 6.5
@@ -102,7 +115,7 @@ SELECT CASE WHEN :flows > 0 THEN :flows ELSE greatest(2, round(20 * :scale))::in
        :runs_per_deployment::float8 AS runs_mean,
        :tasks_per_run::float8 AS tasks_mean
 \gset
-\echo generating: scale=:scale flows=:n_flows deployments=:n_dep work_pools=:n_pools runs_per_deployment=:runs_mean tasks_per_run=:tasks_mean t0=:t0
+\echo generating: scale=:scale flows=:n_flows deployments=:n_dep work_pools=:n_pools runs_per_deployment=:runs_mean busy_deployments=:busy_deployments busy_runs=:busy_runs tasks_per_run=:tasks_mean t0=:t0
 
 BEGIN;
 
@@ -362,14 +375,19 @@ SELECT d.*,
            CASE WHEN pg_temp.rnd(i, 55) < 0.3 THEN NULL
                 WHEN pg_temp.rnd(i, 56) < 0.6 THEN '1.' || pg_temp.ri(i, 57, 12) || '.' || pg_temp.ri(i, 58, 20)
                 ELSE left(md5('sha' || i), 7) END AS version,
-           (ARRAY[300, 900, 3600, 3600, 3600, 21600, 86400, 86400])[1 + pg_temp.ri(i, 59, 8)] AS cadence,
+           CASE WHEN busy.is_busy THEN 60   -- a busy deployment runs every minute
+                ELSE (ARRAY[300, 900, 3600, 3600, 3600, 21600, 86400, 86400])[1 + pg_temp.ri(i, 59, 8)] END AS cadence,
            CASE WHEN u_s < 0.30 THEN 0 WHEN u_s < 0.70 THEN 1 WHEN u_s < 0.85 THEN 2 WHEN u_s < 0.95 THEN 3 ELSE 4 END AS n_sched,
            -- exponential number of runs with mean runs_mean (so ~10% of deployments have none)
-           least(floor(-ln(1 - pg_temp.rnd(i, 60)) * (:runs_mean + 0.5)), 1000)::int AS n_runs,
+           CASE WHEN busy.is_busy THEN :busy_runs
+                ELSE least(floor(-ln(1 - pg_temp.rnd(i, 60)) * (:runs_mean + 0.5)), 1000)::int END AS n_runs,
            (SELECT tags FROM gen_tagset WHERE k = pg_temp.ri(i, 61, 64)) AS tags
       FROM generate_series(1, :n_dep) AS i
       JOIN gen_flow f ON f.idx = 1 + (i - 1) % :n_dflows
       CROSS JOIN LATERAL (SELECT (i - 1) / :n_dflows AS j, pg_temp.rnd(i, 62) AS u_s) AS jj
+      CROSS JOIN LATERAL (SELECT :busy_deployments > 0 AND :busy_runs > 0
+                                 AND (i - 1) % greatest(1, :n_dep / :busy_deployments) = 0
+                                 AND (i - 1) / greatest(1, :n_dep / :busy_deployments) < :busy_deployments AS is_busy) AS busy
       CROSS JOIN LATERAL (SELECT (ARRAY['prod','staging','dev','nightly','hourly','daily-report','backfill','adhoc',
                                         'k8s','docker','default','weekly'])[1 + (jj.j + f.idx) % 12]
                                  || CASE WHEN jj.j >= 12 THEN '-' || (jj.j / 12) ELSE '' END AS nm) AS n
@@ -531,13 +549,15 @@ SELECT id, created, updated, schedule, active, deployment_id,
 
 -- ------------------------------------------------------------------ flow_run (top level)
 \echo flow_run
--- One row per run, keyed by `key`: deployment runs key = dep_idx * 1024 + k, ad-hoc runs
+-- One row per run, keyed by `key`: deployment runs key = dep_idx * 1024 + k (k >= 1024, only
+-- busy deployments: 2^40 + dep_idx * 2^20 + k, so the keys of other runs do not change), ad-hoc runs
 -- key = -i. State codes: see the CASE on u_state below.
 CREATE TEMP TABLE gen_fr AS
 WITH runs AS (
     -- runs of deployments: k = 1..n_runs; the last n_future are future runs of an active
     -- schedule; past ones are periodic (on the schedule) or spread over 90 days (manual)
-    SELECT d.idx::bigint * 1024 + g.rk AS key, d.idx AS dep_idx, d.id AS deployment_id, d.flow_idx, d.flow_id,
+    SELECT CASE WHEN g.rk < 1024 THEN d.idx::bigint * 1024 + g.rk
+                ELSE (1::bigint << 40) + d.idx::bigint * 1048576 + g.rk END AS key, d.idx AS dep_idx, d.id AS deployment_id, d.flow_idx, d.flow_id,
            d.version AS deployment_version, d.work_queue_name, d.work_queue_id, d.tags AS dep_tags,
            d.cadence, s.id AS sched_id,
            coalesce(s.slug, CASE s.kind WHEN 'interval' THEN 'IntervalSchedule'
