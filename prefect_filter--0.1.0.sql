@@ -385,6 +385,13 @@ SELECT pg_catalog.pg_extension_config_dump('prefect.task_run', '');
 -- sorting every deployment; id is our tiebreak.
 CREATE INDEX pf_ix_deployment__name_id ON prefect.deployment (name, id);
 
+-- flow_runs sub-filters by state and start-time window (the UI's "failed runs in the last day",
+-- counts of deployments with failed runs): each deployment's EXISTS probe becomes one short
+-- index range instead of a walk over all its runs. The window expression is Prefect's
+-- FlowRunFilterStartTime, COALESCE(start_time, expected_start_time).
+CREATE INDEX pf_ix_flow_run__deployment_id_state_type_start ON prefect.flow_run
+    (deployment_id, state_type, (COALESCE(start_time, expected_start_time)));
+
 -- =============================================================================================
 -- Part 2: the functions. Each is one C entry point behind the single C++/PostgreSQL door
 -- (src/pg/). They only read, run as the caller (SECURITY INVOKER) and pin search_path so that

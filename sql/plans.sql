@@ -56,6 +56,9 @@ SELECT * FROM pg_temp.related_plan(2);
 RESET plan_cache_mode;
 -- flow runs by state and time window: semi-join through flow_run indexes
 SELECT * FROM pg_temp.plan('{"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}, "start_time": {"after_": "2024-04-01T00:00:00Z"}}}', 'count');
+-- ... and a page of them: each deployment's probe is one range of the extension's
+-- (deployment_id, state_type, start) index
+SELECT * FROM pg_temp.plan('{"flow_runs": {"state": {"type": {"any_": ["FAILED", "CRASHED"]}}, "start_time": {"after_": "2024-04-01T00:00:00Z", "before_": "2024-05-01T00:00:00Z"}}, "limit": 10}');
 -- task runs by state
 SELECT * FROM pg_temp.plan('{"task_runs": {"state": {"type": {"any_": ["FAILED"]}}}}', 'count');
 -- flows by name, work pools by name
