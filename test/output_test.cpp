@@ -404,4 +404,25 @@ TEST(WriteJsonString, MatchesAppendJsonStringWithinItsBound) {
         EXPECT_LE(n, buf.size());
         EXPECT_EQ(buf.substr(0, n), expected.out) << in;
     }
+    // Random bytes (fixed seed), biased towards the interesting classes: quotes, backslashes,
+    // controls, UTF-8 lead and continuation bytes, truncated sequences at the end.
+    uint64_t state = 0x9E3779B97F4A7C15ull;
+    auto next = [&state] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    const unsigned char pool[] = {'a', 'Z', ' ', '"', '\\', 0x00, 0x1f, 0x7f, 0x80, 0xbf, 0xc2, 0xdf,
+                                  0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f, 0x90, 0x8f};
+    for (int round = 0; round < 20000; ++round) {
+        std::string in(next() % 24, '\0');
+        for (char &c : in) c = static_cast<char>(next() % 3 == 0 ? next() % 256 : pool[next() % sizeof(pool)]);
+        StringSink expected;
+        prefect_filter::AppendJsonString(expected, in.data(), in.size());
+        std::string buf(prefect_filter::JsonStringMaxBytes(in.size()), '\0');
+        size_t n = prefect_filter::WriteJsonString(buf.data(), in.data(), in.size());
+        ASSERT_LE(n, buf.size());
+        ASSERT_EQ(buf.substr(0, n), expected.out) << round;
+    }
 }
