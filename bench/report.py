@@ -240,8 +240,9 @@ def report(path_json):
     # statements and plans
     md.append("## Statements per call and plan modes\n")
     md.append("From `pg_stat_statements` (track = all, track_planning = on), reset before each shape and variant, "
-              "then a few calls. (a) is one statement from the client plus its SPI statements (rows; paginate "
-              "adds the count). (c) counts Prefect's statements; `tx` is its BEGIN/ROLLBACK. Plan mode: "
+              "then a few calls. (a) is one statement from the client plus its SPI statements (the page "
+              "statement, then — when the page is not empty — one load each for schedules, concurrency limits "
+              "and work queues; paginate adds the count). (c) counts Prefect's statements; `tx` is its BEGIN/ROLLBACK. Plan mode: "
               "`custom` = planned on every call (plans = calls), `generic` = a cached generic plan (plans = 0).\n")
     if all(k in t for k in ("all_limit1", "all_limit100", "all_name_asc")):
         same = len({(t[k]["a_stmts"], t[k]["a_nested"]) for k in ("all_limit1", "all_limit100", "all_name_asc")}) == 1
@@ -249,12 +250,15 @@ def report(path_json):
                   + " / ".join(f"{t[k]['a_stmts']:.0f}+{t[k]['a_nested']:.0f}" for k in ("all_limit1", "all_limit100", "all_name_asc"))
                   + ", (c) " + " / ".join(f"{t[k]['c_stmts']:.0f}" for k in ("all_limit1", "all_limit100", "all_name_asc"))
                   + f" statements per call — constant for (a): {ok(same)}.\n")
-    md.append("Why each mode: the extension prepares a statement with CURSOR_OPT_CUSTOM_PLAN (always custom) "
-              "when the best plan depends on the values — flow-run / task-run sub-filters and ILIKE patterns — "
-              "and otherwise leaves PostgreSQL's default (five custom plans, then the generic plan if its "
-              "estimated cost is not higher). (b) and (c) are plain prepared statements with that default.\n")
+    md.append("Why each mode: the extension prepares a statement with CURSOR_OPT_CUSTOM_PLAN (planned with "
+              "the values on every call) when the best plan depends on them — relational sub-filters (flows, "
+              "flow runs, task runs, work pools and queues) and ILIKE patterns — and otherwise with "
+              "CURSOR_OPT_GENERIC_PLAN (planned once per backend: deployment-only filters, the three related "
+              "loads, counts without sub-filters). (a)'s column lists the page statement's mode first, then the "
+              "loads'. (b) and (c) are plain prepared statements with PostgreSQL's default (five custom plans, "
+              "then the generic plan if its estimated cost is not higher).\n")
     md.append("| shape | (a) plan mode | (a) planning ms/call | (a) in server, ms | its rows statement alone, ms | "
-              "rest (compile + render), ms | seq scan of flow_run / task_run in (a)'s plan |")
+              "rest (compile, related loads, render), ms | seq scan of flow_run / task_run in (a)'s plan |")
     md.append("|---|---|---:|---:|---:|---:|---|")
     for row in rows:
         rest = row["a_server_ms"] - row["a_stmt_ms"] if row["a_stmt_ms"] is not None else None
@@ -264,7 +268,7 @@ def report(path_json):
     md.append("'Rows statement alone' is EXPLAIN (ANALYZE, TIMING OFF) of the statement "
               "`prefect.deployments_filter_sql` returns for the body, run in the same plan mode (median of 5; "
               "for paginate only the rows statement, not the count). The difference to the function's server "
-              "time is compiling the body, SPI, and rendering the JSON. The two are measured at different "
+              "time is compiling the body, SPI, the three related loads and rendering the JSON. The two are measured at different "
               "moments (15 in-server calls vs 5 EXPLAINs), so on a busy machine the difference is noisy and "
               "can even come out negative; it is an estimate, not an accounting.")
     md.append("")
@@ -303,9 +307,8 @@ def report(path_json):
         md.append("EXPLAIN (ANALYZE, BUFFERS) of (a)'s compiled statement (`prefect.deployments_filter_sql`, "
                   "in the plan mode the function uses; for count shapes that function only shows the rows "
                   "statement of the same filter, so (b)'s count statement stands for ours), of (b), and of "
-                  "(c)'s main statement. (a)'s statements are shown with max_parallel_workers_per_gather = 0: "
-                  "the extension prepares them through SPI without CURSOR_OPT_PARALLEL_OK, so they are never "
-                  "planned parallel, while (b) and (c), sent by a client, may use a parallel worker.\n")
+                  "(c)'s main statement (the extension prepares its statements with CURSOR_OPT_PARALLEL_OK, so "
+                  "all three may use a parallel worker).\n")
         for k, e in r["explain"].items():
             row = t[k]
             md.append(f"### `{k}` — {row['title']}\n")

@@ -70,6 +70,12 @@ TEST(Compile, SortsHaveIdTiebreak) {
     EXPECT_NE(Filter("{\"sort\":\"NAME_DESC\"}").rows.sql.find("ORDER BY d.name DESC, d.id DESC"), std::string::npos);
     EXPECT_NE(Filter("{\"sort\":\"CREATED_DESC\"}").rows.sql.find("ORDER BY d.created DESC, d.id DESC"), std::string::npos);
     EXPECT_NE(Filter("{\"sort\":\"UPDATED_DESC\"}").rows.sql.find("ORDER BY d.updated DESC, d.id DESC"), std::string::npos);
+    // The page's rows reach the renderer in page order: the outer query orders by the page's
+    // own sort key (which it selects), so the nested loop over the page needs no sort.
+    std::string sql = Filter("{\"sort\":\"CREATED_DESC\"}").rows.sql;
+    EXPECT_NE(sql.find("(SELECT d.id, d.created FROM"), std::string::npos);
+    EXPECT_EQ(sql.size() - sql.rfind(") d ORDER BY p.created DESC, p.id DESC"),
+              std::string(") d ORDER BY p.created DESC, p.id DESC").size());
 }
 
 TEST(Compile, SchemaIsQuotedEverywhere) {

@@ -466,21 +466,32 @@ std::string OrderBy(Sort sort, const char *a) {
     return x + ".name ASC, " + x + ".id ASC";
 }
 
-// The page statement: the inner query finds the page (ids and their position, so only narrow
+// The column Prefect sorts by (id is the tiebreak).
+const char *SortColumn(Sort sort) {
+    switch (sort) {
+        case Sort::kNameAsc:
+        case Sort::kNameDesc: return "name";
+        case Sort::kCreatedDesc: return "created";
+        case Sort::kUpdatedDesc: return "updated";
+    }
+    return "name";
+}
+
+// The page statement: the inner query finds the page (ids and sort keys only, so only narrow
 // rows are sorted), the outer one fetches each deployment (its related rows are loaded per page
-// afterwards: render_columns.hpp). The outer query has no ORDER BY: the renderer orders the
-// page by `ord`, which saves sorting wide rows. The deployment is fetched through a LATERAL
-// subquery with OFFSET 0 (an optimisation fence): one primary-key lookup per page row, even in a
-// generic plan, where the unknown LIMIT would otherwise make a hash join over every deployment
-// look cheaper.
+// afterwards: render_columns.hpp). The deployment is fetched through a LATERAL subquery with
+// OFFSET 0 (an optimisation fence): one primary-key lookup per page row, even in a generic plan,
+// where the unknown LIMIT would otherwise make a hash join over every deployment look cheaper.
+// The outer ORDER BY repeats the inner one over the page's own columns: the nested loop keeps
+// the page's order, so the planner needs no sort of the wide rows, and the renderer receives
+// them in page order.
 std::string RowsSql(const std::string &where, Sort sort, Builder &b) {
     const std::string limit = b.Placeholder(Int8Param(0));
     const std::string offset = b.Placeholder(Int8Param(0));
-    const std::string order = OrderBy(sort, "d");
-    return "SELECT " + RenderSelectList() + " FROM (SELECT d.id, row_number() OVER (ORDER BY " + order +
-           ") AS ord FROM " + b.Table("deployment") + " d" + where + " ORDER BY " + order + " LIMIT " + limit +
+    return "SELECT " + RenderSelectList() + " FROM (SELECT d.id, d." + SortColumn(sort) + " FROM " +
+           b.Table("deployment") + " d" + where + " ORDER BY " + OrderBy(sort, "d") + " LIMIT " + limit +
            " OFFSET " + offset + ") p CROSS JOIN LATERAL (SELECT * FROM " + b.Table("deployment") +
-           " d WHERE d.id = p.id OFFSET 0) d";
+           " d WHERE d.id = p.id OFFSET 0) d ORDER BY " + OrderBy(sort, "p");
 }
 
 }  // namespace

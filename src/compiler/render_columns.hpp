@@ -2,8 +2,8 @@
 // writes the SQL) and the PostgreSQL renderer (which reads the columns by position). One list,
 // so the two cannot drift.
 //
-// Shape (doc/design.md "The page statement"): `p` is the page (ids and their position `ord`),
-// `d` the deployment. Related rows do not come from the page statement: once the page is known,
+// Shape (doc/design.md "The page statement"): `p` is the page (ids and sort keys, in page
+// order), `d` the deployment. Related rows do not come from the page statement: once the page is known,
 // one statement per related table loads them for the whole page by key (`= ANY($1)`, the
 // page's keys as one uuid[] parameter), in the same snapshot. That is three index scans per page
 // instead of three subplans per row, and the renderer reads plain tuples (no records or arrays
@@ -16,7 +16,6 @@
 namespace prefect_filter {
 
 #define PF_RENDER_COLUMNS(X)                                         \
-    X(kColOrd, "p.ord")                                              \
     X(kColId, "d.id")                                                \
     X(kColCreated, "d.created")                                      \
     X(kColUpdated, "d.updated")                                      \

@@ -146,21 +146,33 @@ Datum ParamDatum(const Param &p, Oid state_type) {
     return (Datum)0;
 }
 
-// Step 2: run one statement (already connected to SPI). Returns the number of rows.
-uint64 Execute(const Statement &stmt) {
+// Step 2: run one statement (already connected to SPI), read-only in the caller's snapshot. Rows
+// go to `dest`, or into SPI_tuptable when it is null. Returns the number of rows.
+uint64 Execute(const Statement &stmt, DestReceiver *dest = nullptr) {
     int nargs = static_cast<int>(stmt.params.size());
     Oid *types = static_cast<Oid *>(palloc(sizeof(Oid) * (nargs > 0 ? nargs : 1)));
-    Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * (nargs > 0 ? nargs : 1)));
+    ParamListInfo params = makeParamList(nargs);
     Oid state_type = InvalidOid;
     for (int i = 0; i < nargs; ++i) {
         const Param &p = stmt.params[static_cast<size_t>(i)];
         if (p.type == ParamType::kStateTypeArray && !OidIsValid(state_type)) state_type = StateTypeOid(SchemaSetting());
         types[i] = ParamTypeOid(p.type, state_type);
-        values[i] = ParamDatum(p, state_type);
+        ParamExternData &param = params->params[i];
+        param.value = ParamDatum(p, state_type);
+        param.isnull = false;
+        param.pflags = PARAM_FLAG_CONST;
+        param.ptype = types[i];
     }
     SPIPlanPtr plan = CachedPlan(stmt.sql.c_str(), nargs, types, stmt.custom_plan);
-    int rc = SPI_execute_plan(plan, values, nullptr, true, 0);
-    if (rc != SPI_OK_SELECT) elog(ERROR, "prefect_filter: SPI_execute_plan returned %s", SPI_result_code_string(rc));
+    SPIExecuteOptions options;
+    memset(&options, 0, sizeof(options));
+    options.params = params;
+    options.read_only = true;
+    options.dest = dest;
+    int rc = SPI_execute_plan_extended(plan, &options);
+    // With a receiver of its own kind (DestNone), SPI reports a SELECT as SPI_OK_UTILITY.
+    if (rc != (dest ? SPI_OK_UTILITY : SPI_OK_SELECT))
+        elog(ERROR, "prefect_filter: SPI_execute_plan returned %s", SPI_result_code_string(rc));
     return SPI_processed;
 }
 
@@ -211,8 +223,9 @@ extern "C" Datum pf_deployments_filter(PG_FUNCTION_ARGS) {
     const CompiledRequest *req = CompileBody(fcinfo, Endpoint::kFilter);
     StringInfo out = NewResultBuffer();  // caller's context: survives SPI_finish
     Connect();
-    uint64 n = Execute(req->rows);
-    RenderPage(out, SPI_tuptable, n, req->related);
+    DestReceiver *page = CreatePageReceiver();
+    Execute(req->rows, page);
+    FinishPage(out, page, req->related);
     Finish();
     PG_RETURN_DATUM(FinishResultBuffer(out));
 }
@@ -231,8 +244,9 @@ extern "C" Datum pf_deployments_paginate(PG_FUNCTION_ARGS) {
     appendStringInfoString(out, "{\"results\":");
     Connect();
     // All statements run read-only in the caller's snapshot, so count matches the results.
-    uint64 n = Execute(req->rows);
-    RenderPage(out, SPI_tuptable, n, req->related);
+    DestReceiver *page = CreatePageReceiver();
+    Execute(req->rows, page);
+    FinishPage(out, page, req->related);
     int64 count = ExecuteCount(req->count);
     Finish();
     int64 limit = req->limit;

@@ -23,7 +23,7 @@ private:
     StringInfo buf_;
 };
 
-// One row of the page statement, deformed once (heap_deform_tuple) rather than walked per column.
+// One row of the page statement: the slot's values, deformed once (slot_getallattrs), not per column.
 struct Row {
     Datum *values;
     bool *nulls;
@@ -427,15 +427,8 @@ void Schedules(StringInfo out, const RelatedRows &schedules, const pg_uuid_t *de
     appendStringInfoCharMacro(out, ']');
 }
 
-void GlobalConcurrencyLimit(StringInfo out, const Row &row, const RelatedRows &limits) {
-    bool isnull;
-    Datum id = row.Get(kColConcurrencyLimitId, &isnull);
-    uint64 i = isnull ? limits.count : limits.Find(DatumGetUUIDP(id));
-    if (i == limits.count) {  // no limit, or one this snapshot cannot see
-        PF_LITERAL(out, "null");
-        return;
-    }
-    const Datum *v = limits.Values(i);
+// A global concurrency limit row (LimitField columns).
+void GlobalConcurrencyLimit(StringInfo out, const Datum *v) {
     PF_LITERAL(out, "{\"id\":");
     Uuid(out, v[kLimitId]);
     PF_KEY(out, "created");
@@ -464,7 +457,39 @@ void NullableColumn(StringInfo out, const Row &row, int column, ValueWriter writ
     else write(out, d);
 }
 
-void Deployment(StringInfo out, const Row &row, const Related &related) {
+// ---------------------------------------------------------------------------------------------
+// The page. Its rows are rendered as the page statement produces them (a DestReceiver: no copy
+// of the wide rows into an SPI tuple table), except for the parts that come from related rows,
+// which are only known once the whole page is: each row's JSON is kept as a fragment with four
+// holes (schedules, global_concurrency_limit, work_queue_name, work_pool_name). After the
+// related loads, the fragments are joined (they arrived in page order) with the holes filled in.
+
+enum Hole { kHoleSchedules, kHoleLimit, kHoleQueueName, kHolePoolName, kHoleCount };
+
+struct PendingRow {
+    pg_uuid_t id;                 // keys for the related loads
+    pg_uuid_t limit_id;
+    pg_uuid_t queue_id;
+    bool has_limit_id;
+    bool has_queue_id;
+    int start;                    // the fragment: scratch[start, end), holes at hole[k]
+    int hole[kHoleCount];
+    int end;
+    int stored_queue_name_end;    // scratch[end, this): the stored work_queue_name as JSON
+};
+
+struct PageReceiver {
+    DestReceiver pub;             // first: PostgreSQL sees a DestReceiver
+    StringInfo scratch;           // every row's fragment, in page order (the statement's ORDER BY)
+    PendingRow *rows;
+    uint64 count;
+    uint64 capacity;
+    MemoryContext call_context;   // where scratch and rows live
+    MemoryContext row_context;    // detoasted values of the row being rendered; reset per row
+};
+
+// Writes the deployment without its related parts, recording where they go.
+void DeploymentFragment(StringInfo out, const Row &row, PendingRow *pending) {
     bool isnull;
     PF_LITERAL(out, "{\"id\":");
     Uuid(out, row.Get(kColId, &isnull));
@@ -483,11 +508,11 @@ void Deployment(StringInfo out, const Row &row, const Related &related) {
     PF_KEY(out, "paused");
     Bool(out, DatumGetBool(row.Get(kColPaused, &isnull)));
     PF_KEY(out, "schedules");
-    Schedules(out, related.schedules, DatumGetUUIDP(row.Get(kColId, &isnull)));
+    pending->hole[kHoleSchedules] = out->len;
     PF_KEY(out, "concurrency_limit");
     PF_LITERAL(out, "null");  // deprecated: always null in Prefect's response
     PF_KEY(out, "global_concurrency_limit");
-    GlobalConcurrencyLimit(out, row, related.limits);
+    pending->hole[kHoleLimit] = out->len;
     PF_KEY(out, "concurrency_options");
     ConcurrencyOptions(out, row);
     PF_KEY(out, "job_variables");
@@ -500,13 +525,8 @@ void Deployment(StringInfo out, const Row &row, const Related &related) {
     Datum labels = row.Get(kColLabels, &isnull);
     if (isnull) PF_LITERAL(out, "{}");  // Prefect turns a NULL into {}
     else WriteJsonb(out, labels);
-    // The attached work queue (and its pool) when there is one, else the stored name.
-    Datum queue_id = row.Get(kColWorkQueueId, &isnull);
-    uint64 queue = isnull ? related.queues.count : related.queues.Find(DatumGetUUIDP(queue_id));
-    bool has_queue = queue < related.queues.count;
     PF_KEY(out, "work_queue_name");
-    if (has_queue) Text(out, related.queues.Values(queue)[kQueueName]);
-    else NullableColumn(out, row, kColWorkQueueName, Text);
+    pending->hole[kHoleQueueName] = out->len;
     PF_KEY(out, "work_queue_id");
     NullableColumn(out, row, kColWorkQueueId, Uuid);
     PF_KEY(out, "last_polled");
@@ -528,8 +548,7 @@ void Deployment(StringInfo out, const Row &row, const Related &related) {
     PF_KEY(out, "updated_by");
     Creator(out, row, kColUpdatedBy);
     PF_KEY(out, "work_pool_name");
-    if (has_queue && !related.queues.Nulls(queue)[kQueuePoolName]) Text(out, related.queues.Values(queue)[kQueuePoolName]);
-    else PF_LITERAL(out, "null");
+    pending->hole[kHolePoolName] = out->len;
     PF_KEY(out, "status");
     NullableColumn(out, row, kColStatus, Text);
     PF_KEY(out, "enforce_parameter_schema");
@@ -537,74 +556,115 @@ void Deployment(StringInfo out, const Row &row, const Related &related) {
     appendStringInfoCharMacro(out, '}');
 }
 
-struct PagePosition {
-    int64 ord;
-    uint64 index;
-};
-
-int ComparePositions(const void *a, const void *b) {
-    int64 x = static_cast<const PagePosition *>(a)->ord, y = static_cast<const PagePosition *>(b)->ord;
-    return x < y ? -1 : (x > y ? 1 : 0);
+void CopyUuid(const Row &row, int column, pg_uuid_t *to, bool *present) {
+    bool isnull;
+    Datum d = row.Get(column, &isnull);
+    *present = !isnull;
+    if (!isnull) *to = *DatumGetUUIDP(d);
 }
 
+bool ReceivePageRow(TupleTableSlot *slot, DestReceiver *self) {
+    auto *r = reinterpret_cast<PageReceiver *>(self);
+    if (r->count == r->capacity) {
+        r->capacity = r->capacity ? r->capacity * 2 : 64;
+        r->rows = r->rows ? static_cast<PendingRow *>(repalloc(r->rows, r->capacity * sizeof(PendingRow)))
+                          : static_cast<PendingRow *>(MemoryContextAlloc(r->call_context, r->capacity * sizeof(PendingRow)));
+    }
+    slot_getallattrs(slot);
+    Row row{slot->tts_values, slot->tts_isnull};
+    PendingRow *p = &r->rows[r->count++];
+    bool has_id;
+    CopyUuid(row, kColId, &p->id, &has_id);
+    CopyUuid(row, kColConcurrencyLimitId, &p->limit_id, &p->has_limit_id);
+    CopyUuid(row, kColWorkQueueId, &p->queue_id, &p->has_queue_id);
 
-// Bytes per rendered deployment in this backend's last call: the next buffer is sized from it,
-// so a page is written into one allocation instead of a chain of doublings and copies.
-double bytes_per_deployment = 2048;
+    MemoryContext old = MemoryContextSwitchTo(r->row_context);
+    p->start = r->scratch->len;
+    DeploymentFragment(r->scratch, row, p);
+    p->end = r->scratch->len;
+    NullableColumn(r->scratch, row, kColWorkQueueName, Text);  // used when the queue is not found
+    p->stored_queue_name_end = r->scratch->len;
+    MemoryContextSwitchTo(old);
+    MemoryContextReset(r->row_context);
+    CHECK_FOR_INTERRUPTS();
+    return true;
+}
 
-// The keys of the page rows' `column` (non-null ones) as a uuid[] for a related load.
-ArrayType *PageKeys(const Row *rows, uint64 nrows, int column) {
-    Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (nrows > 0 ? nrows : 1)));
+void StartPage(DestReceiver *self, int, TupleDesc typeinfo) {
+    if (typeinfo->natts != kRenderColumnCount)
+        elog(ERROR, "prefect_filter: page statement returns %d columns, expected %d", typeinfo->natts,
+             static_cast<int>(kRenderColumnCount));
+}
+
+void ShutdownPage(DestReceiver *) {}
+void DestroyPage(DestReceiver *) {}
+
+// The page's keys of one kind as a uuid[] for a related load.
+ArrayType *PageKeys(const PageReceiver *r, pg_uuid_t PendingRow::*key, bool PendingRow::*present) {
+    Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (r->count > 0 ? r->count : 1)));
     int n = 0;
-    for (uint64 i = 0; i < nrows; ++i)
-        if (!rows[i].nulls[column]) keys[n++] = rows[i].values[column];
+    for (uint64 i = 0; i < r->count; ++i)
+        if (present == nullptr || r->rows[i].*present) keys[n++] = UUIDPGetDatum(&(r->rows[i].*key));
     ArrayType *array = construct_array(keys, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR);
     pfree(keys);
     return array;
 }
 
+void AppendScratch(StringInfo out, const PageReceiver *r, int from, int to) {
+    appendBinaryStringInfo(out, r->scratch->data + from, to - from);
+}
+
+// One row: its fragment with the holes filled from the related rows.
+void JoinRow(StringInfo out, const PageReceiver *r, const PendingRow &p, const Related &related) {
+    AppendScratch(out, r, p.start, p.hole[kHoleSchedules]);
+    Schedules(out, related.schedules, &p.id);
+    AppendScratch(out, r, p.hole[kHoleSchedules], p.hole[kHoleLimit]);
+    uint64 limit = p.has_limit_id ? related.limits.Find(&p.limit_id) : related.limits.count;
+    if (limit < related.limits.count) GlobalConcurrencyLimit(out, related.limits.Values(limit));
+    else PF_LITERAL(out, "null");  // no limit, or one this snapshot cannot see
+    AppendScratch(out, r, p.hole[kHoleLimit], p.hole[kHoleQueueName]);
+    // The attached work queue (and its pool) when there is one, else the stored name.
+    uint64 queue = p.has_queue_id ? related.queues.Find(&p.queue_id) : related.queues.count;
+    bool has_queue = queue < related.queues.count;
+    if (has_queue) Text(out, related.queues.Values(queue)[kQueueName]);
+    else AppendScratch(out, r, p.end, p.stored_queue_name_end);
+    AppendScratch(out, r, p.hole[kHoleQueueName], p.hole[kHolePoolName]);
+    if (has_queue && !related.queues.Nulls(queue)[kQueuePoolName]) Text(out, related.queues.Values(queue)[kQueuePoolName]);
+    else PF_LITERAL(out, "null");
+    AppendScratch(out, r, p.hole[kHolePoolName], p.end);
+}
+
 }  // namespace
 
-void RenderPage(StringInfo out, SPITupleTable *table, uint64 nrows, const RelatedStatements &related) {
+DestReceiver *CreatePageReceiver(void) {
+    auto *r = static_cast<PageReceiver *>(palloc0(sizeof(PageReceiver)));
+    r->pub.receiveSlot = ReceivePageRow;
+    r->pub.rStartup = StartPage;
+    r->pub.rShutdown = ShutdownPage;
+    r->pub.rDestroy = DestroyPage;
+    r->pub.mydest = DestNone;
+    r->call_context = CurrentMemoryContext;
+    r->row_context = AllocSetContextCreate(CurrentMemoryContext, "prefect_filter row", ALLOCSET_DEFAULT_SIZES);
+    r->scratch = makeStringInfo();
+    return &r->pub;
+}
+
+void FinishPage(StringInfo out, DestReceiver *receiver, const RelatedStatements &related) {
+    auto *r = reinterpret_cast<PageReceiver *>(receiver);
     appendStringInfoCharMacro(out, '[');
-    if (nrows > 0) {
-        if (table->tupdesc->natts != kRenderColumnCount)
-            elog(ERROR, "prefect_filter: page statement returned %d columns, expected %d", table->tupdesc->natts,
-                 static_cast<int>(kRenderColumnCount));
-        // Deform every page row once, in page order: the statement returns the page unordered and
-        // `ord` is each row's position.
-        auto *order = static_cast<PagePosition *>(palloc(sizeof(PagePosition) * nrows));
-        for (uint64 i = 0; i < nrows; ++i) {
-            bool isnull;
-            order[i].ord = DatumGetInt64(SPI_getbinval(table->vals[i], table->tupdesc, kColOrd + 1, &isnull));
-            order[i].index = i;
-        }
-        qsort(order, nrows, sizeof(PagePosition), ComparePositions);
-        auto *rows = static_cast<Row *>(palloc(sizeof(Row) * nrows));
-        for (uint64 i = 0; i < nrows; ++i) {
-            rows[i].values = static_cast<Datum *>(palloc(kRenderColumnCount * sizeof(Datum)));
-            rows[i].nulls = static_cast<bool *>(palloc(kRenderColumnCount * sizeof(bool)));
-            heap_deform_tuple(table->vals[order[i].index], table->tupdesc, rows[i].values, rows[i].nulls);
-        }
-        pfree(order);
-
-        // Related rows for the whole page: three statements, whatever the page size.
+    if (r->count > 0) {
         Related rel;
-        rel.schedules = LoadRelated(related.schedules, PageKeys(rows, nrows, kColId), kScheduleFieldCount,
+        rel.schedules = LoadRelated(related.schedules, PageKeys(r, &PendingRow::id, nullptr), kScheduleFieldCount,
                                     kSchedDeploymentId);
-        rel.limits = LoadRelated(related.limits, PageKeys(rows, nrows, kColConcurrencyLimitId), kLimitFieldCount,
-                                 kLimitId);
-        rel.queues = LoadRelated(related.queues, PageKeys(rows, nrows, kColWorkQueueId), kQueueFieldCount, kQueueId);
-
-        int start_len = out->len;
-        double wanted = static_cast<double>(nrows) * bytes_per_deployment * 1.1 + 1024;
-        if (wanted < MaxAllocSize / 2) enlargeStringInfo(out, static_cast<int>(wanted));
-        for (uint64 i = 0; i < nrows; ++i) {
+        rel.limits = LoadRelated(related.limits, PageKeys(r, &PendingRow::limit_id, &PendingRow::has_limit_id),
+                                 kLimitFieldCount, kLimitId);
+        rel.queues = LoadRelated(related.queues, PageKeys(r, &PendingRow::queue_id, &PendingRow::has_queue_id),
+                                 kQueueFieldCount, kQueueId);
+        enlargeStringInfo(out, r->scratch->len + static_cast<int>(r->count) * 512 + 2);
+        for (uint64 i = 0; i < r->count; ++i) {
             if (i) appendStringInfoCharMacro(out, ',');
-            Deployment(out, rows[i], rel);
-            CHECK_FOR_INTERRUPTS();
+            JoinRow(out, r, r->rows[i], rel);
         }
-        bytes_per_deployment = static_cast<double>(out->len - start_len) / static_cast<double>(nrows);
     }
     appendStringInfoCharMacro(out, ']');
 }

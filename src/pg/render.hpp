@@ -7,9 +7,13 @@
 
 namespace prefect_filter {
 
-// Appends `[{...},{...}]` for the `nrows` rows of `table` (the page statement's result: the
-// columns of compiler/render_columns.hpp). Runs `related`'s three loads for the page first (in
-// SPI, read-only: the caller's snapshot), unless the page is empty.
-void RenderPage(StringInfo out, SPITupleTable *table, uint64 nrows, const RelatedStatements &related);
+// The page statement's receiver (SPI_execute_plan_extended's dest): renders each row of the page
+// as it arrives (the columns of compiler/render_columns.hpp), except its related parts.
+DestReceiver *CreatePageReceiver(void);
+
+// After the page statement ran into `receiver`: runs `related`'s three loads for the page (in
+// SPI, read-only: the caller's snapshot) unless the page is empty, and appends `[{...},{...}]`
+// in page order.
+void FinishPage(StringInfo out, DestReceiver *receiver, const RelatedStatements &related);
 
 }  // namespace prefect_filter
