@@ -54,6 +54,9 @@ def lit(v):
     return v
 
 
+A_FUNCTION = {"filter": "deployments_filter", "paginate": "deployments_paginate", "count": "deployments_count"}
+
+
 class Runner:
     """Holds the three client connections and runs one call of a variant."""
 
@@ -81,6 +84,9 @@ class Runner:
                 self.pids[name] = cur.fetchone()[0]
             if name == "c":
                 self.c.commit()
+        with self.a.cursor() as cur:  # (a) is a prepared statement too, as (b) and (c) are
+            for sh in shape_list:
+                cur.execute(f"PREPARE a_{sh.key}(jsonb) AS SELECT prefect.{A_FUNCTION[sh.endpoint]}($1)")
         with self.b.cursor() as cur:
             for sh in shape_list:
                 sql, types, _ = sh.b_statement()
@@ -99,10 +105,8 @@ class Runner:
 
     # ---------------------------------------------------------------- (a)
     def run_a(self, sh):
-        fn = {"filter": "deployments_filter", "paginate": "deployments_paginate",
-              "count": "deployments_count"}[sh.endpoint]
         with self.a.cursor() as cur:
-            cur.execute(f"SELECT prefect.{fn}(%s::jsonb)", (json.dumps(sh.body),))
+            cur.execute(f"EXECUTE a_{sh.key}(%s)", (json.dumps(sh.body),))
             return cur.fetchone()[0]
 
     # ---------------------------------------------------------------- (b)
@@ -340,7 +344,9 @@ def memory_pass(shapes_list):
             cur.execute("SET jit = off")
             cur.execute("SELECT pg_backend_pid()")
             pid = cur.fetchone()[0]
-            if v == "b":
+            if v == "a":
+                cur.execute(f"PREPARE a_{sh.key}(jsonb) AS SELECT prefect.{A_FUNCTION[sh.endpoint]}($1)")
+            else:
                 sql, types, _ = sh.b_statement()
                 cur.execute(f"PREPARE b_{sh.key}({', '.join(types)}) AS {sql}" if types
                             else f"PREPARE b_{sh.key} AS {sql}")
@@ -380,6 +386,8 @@ def long_memory(r, calls, shapes_list, big_calls):
                 body["offset"] = min(body["offset"], 9990)
         cheap.append(shp.Shape(sh.key, sh.title, sh.endpoint, body))
     big = shp.Shape("mem200", "mem200", "filter", {})
+    with r.a.cursor() as cur:
+        cur.execute("PREPARE a_mem200(jsonb) AS SELECT prefect.deployments_filter($1)")
     plan = [(cheap[i % len(cheap)]) for i in range(calls)] + [big] * big_calls
     total = len(plan)
     out = []
@@ -522,13 +530,11 @@ END $$"""
 
 def inserver(r, sh, n):
     """Latency inside the server (no client, no socket): a plpgsql loop timing each call with
-    clock_timestamp(). (a) runs SELECT prefect.deployments_paginate(body); (b) EXECUTEs its prepared
-    statement in the same backend."""
+    clock_timestamp(). (a) and (b) each EXECUTE their prepared statement (a: SELECT
+    prefect.deployments_paginate($1)) in their own backend."""
     out = {}
-    fn = {"filter": "deployments_filter", "paginate": "deployments_paginate",
-          "count": "deployments_count"}[sh.endpoint]
     for v, conn, stmt in (
-            ("a", r.a, f"SELECT prefect.{fn}({psycopg2.extensions.QuotedString(json.dumps(sh.body)).getquoted().decode()}::jsonb)::text"),
+            ("a", r.a, f"EXECUTE a_{sh.key}({psycopg2.extensions.QuotedString(json.dumps(sh.body)).getquoted().decode()})"),
             ("b", r.b, None)):
         cur = conn.cursor()
         cur.execute(INSERVER_FN)
@@ -552,9 +558,7 @@ def inserver_all(r, shapes_list, n):
     cur = r.a.cursor()
     cur.execute(INSERVER_FN)
     for sh in shapes_list:
-        fn = {"filter": "deployments_filter", "paginate": "deployments_paginate",
-              "count": "deployments_count"}[sh.endpoint]
-        stmt = f"SELECT prefect.{fn}({psycopg2.extensions.QuotedString(json.dumps(sh.body)).getquoted().decode()}::jsonb)::text"
+        stmt = f"EXECUTE a_{sh.key}({psycopg2.extensions.QuotedString(json.dumps(sh.body)).getquoted().decode()})"
         cur.execute("SELECT pg_temp.bench_loop(%s, 1)", (stmt,))
         first = cur.fetchone()[0]
         first = float((first.strip("{}") if isinstance(first, str) else first[0]))
