@@ -6,11 +6,12 @@
 // prepared with CURSOR_OPT_GENERIC_PLAN: planned once per backend and shape, then reused (their
 // plans do not depend on the values; PostgreSQL's default policy would keep re-planning the page
 // statement because an unknown LIMIT makes the generic plan look costlier). See doc/design.md.
-// Custom plans may also use parallel workers (CURSOR_OPT_PARALLEL_OK), which pays off for the
-// big flow-run and task-run semi-joins. Generic plans may not: they read only the small
-// deployment-side tables and are planned without knowing LIMIT (the planner assumes a tenth of
-// the rows), so it would pick a parallel sort whose worker start-up costs more than it saves —
-// a CREATED_DESC page on 10 k deployments took 10-16 ms that way instead of 1 ms.
+// Plans are serial (no CURSOR_OPT_PARALLEL_OK): on bench dataset M a page with a task-run
+// sub-filter took 44 ms with a parallel worker (Gather Merge waits for the worker's start) and
+// 15 ms without, and a generic deployment-only page chose a parallel sort that took 10-16 ms
+// instead of 1 ms. Only the multi-second scans over millions of runs would gain (dataset L:
+// ~4.5 s instead of ~6 s), and an endpoint under concurrent load is better served without
+// them (doc/design.md).
 #include "pg/plan_cache.hpp"
 
 namespace prefect_filter {
@@ -52,7 +53,7 @@ SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool cust
         }
     }
 
-    int options = custom_plan ? CURSOR_OPT_CUSTOM_PLAN | CURSOR_OPT_PARALLEL_OK : CURSOR_OPT_GENERIC_PLAN;
+    int options = custom_plan ? CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN;
     SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(argtypes), options);
     if (plan == nullptr)
         elog(ERROR, "prefect_filter: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));

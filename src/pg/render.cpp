@@ -337,94 +337,29 @@ void Schedule(StringInfo out, Jsonb *jb) {
     }
 }
 
-// The rows of one related load (render_columns.hpp), deformed once, in the statement's order:
-// sorted by `key`, the column holding the page key they belong to.
-struct RelatedRows {
-    int natts = 0;
-    int key = 0;
-    uint64 count = 0;
-    Datum *values = nullptr;  // count * natts
-    bool *nulls = nullptr;
-
-    const Datum *Values(uint64 i) const { return values + i * natts; }
-    const bool *Nulls(uint64 i) const { return nulls + i * natts; }
-    const pg_uuid_t *Key(uint64 i) const { return DatumGetUUIDP(Values(i)[key]); }
-
-    // The first row whose key is `id`, or `count` when there is none.
-    uint64 Find(const pg_uuid_t *id) const {
-        uint64 lo = 0, hi = count;
-        while (lo < hi) {
-            uint64 mid = lo + (hi - lo) / 2;
-            if (memcmp(Key(mid)->data, id->data, UUID_LEN) < 0) lo = mid + 1;
-            else hi = mid;
-        }
-        return lo < count && memcmp(Key(lo)->data, id->data, UUID_LEN) == 0 ? lo : count;
-    }
-};
-
-// Runs one related load for `keys` (uuid[]) in the caller's snapshot and deforms its rows.
-RelatedRows LoadRelated(const std::string &sql, ArrayType *keys, int natts, int key) {
-    Oid type = UUIDARRAYOID;
-    Datum value = PointerGetDatum(keys);
-    SPIPlanPtr plan = CachedPlan(sql.c_str(), 1, &type, /*custom_plan=*/false);
-    int rc = SPI_execute_plan(plan, &value, nullptr, true, 0);
-    if (rc != SPI_OK_SELECT) elog(ERROR, "prefect_filter: SPI_execute_plan returned %s", SPI_result_code_string(rc));
-    SPITupleTable *table = SPI_tuptable;
-    if (table->tupdesc->natts != natts)
-        elog(ERROR, "prefect_filter: related load returned %d columns, expected %d", table->tupdesc->natts, natts);
-    RelatedRows rows;
-    rows.natts = natts;
-    rows.key = key;
-    rows.count = SPI_processed;
-    size_t cells = static_cast<size_t>(rows.count > 0 ? rows.count : 1) * static_cast<size_t>(natts);
-    rows.values = static_cast<Datum *>(palloc(cells * sizeof(Datum)));
-    rows.nulls = static_cast<bool *>(palloc(cells * sizeof(bool)));
-    for (uint64 i = 0; i < rows.count; ++i) {
-        heap_deform_tuple(table->vals[i], table->tupdesc, rows.values + i * natts, rows.nulls + i * natts);
-        if (rows.nulls[i * natts + key]) elog(ERROR, "prefect_filter: related row without its key");
-    }
-    return rows;
-}
-
-struct Related {
-    RelatedRows schedules;  // by deployment id
-    RelatedRows limits;     // by concurrency limit id
-    RelatedRows queues;     // by work queue id
-};
-
-// The deployment's schedules (already in Prefect's order: updated DESC, then id).
-void Schedules(StringInfo out, const RelatedRows &schedules, const pg_uuid_t *deployment_id) {
-    appendStringInfoCharMacro(out, '[');
-    bool first = true;
-    for (uint64 i = schedules.Find(deployment_id);
-         i < schedules.count && memcmp(schedules.Key(i)->data, deployment_id->data, UUID_LEN) == 0; ++i) {
-        const Datum *v = schedules.Values(i);
-        const bool *n = schedules.Nulls(i);
-        if (!first) appendStringInfoCharMacro(out, ',');
-        first = false;
-        PF_LITERAL(out, "{\"id\":");
-        Uuid(out, v[kSchedId]);
-        PF_KEY(out, "created");
-        if (n[kSchedCreated]) PF_LITERAL(out, "null"); else Timestamp(out, v[kSchedCreated]);
-        PF_KEY(out, "updated");
-        if (n[kSchedUpdated]) PF_LITERAL(out, "null"); else Timestamp(out, v[kSchedUpdated]);
-        PF_KEY(out, "deployment_id");
-        Uuid(out, v[kSchedDeploymentId]);
-        PF_KEY(out, "schedule");
-        if (n[kSchedSchedule]) PF_LITERAL(out, "null");
-        else Schedule(out, DatumGetJsonbP(v[kSchedSchedule]));
-        PF_KEY(out, "active");
-        if (n[kSchedActive]) PF_LITERAL(out, "null"); else Bool(out, DatumGetBool(v[kSchedActive]));
-        PF_KEY(out, "max_scheduled_runs");
-        if (n[kSchedMaxScheduledRuns]) PF_LITERAL(out, "null");
-        else appendStringInfo(out, "%d", DatumGetInt32(v[kSchedMaxScheduledRuns]));
-        PF_KEY(out, "parameters");
-        if (n[kSchedParameters]) PF_LITERAL(out, "{}"); else WriteJsonb(out, v[kSchedParameters]);
-        PF_KEY(out, "slug");
-        if (n[kSchedSlug]) PF_LITERAL(out, "null"); else Text(out, v[kSchedSlug]);
-        appendStringInfoCharMacro(out, '}');
-    }
-    appendStringInfoCharMacro(out, ']');
+// A schedule row (ScheduleField columns) as Prefect's DeploymentSchedule.
+void ScheduleObject(StringInfo out, const Datum *v, const bool *n) {
+    PF_LITERAL(out, "{\"id\":");
+    Uuid(out, v[kSchedId]);
+    PF_KEY(out, "created");
+    if (n[kSchedCreated]) PF_LITERAL(out, "null"); else Timestamp(out, v[kSchedCreated]);
+    PF_KEY(out, "updated");
+    if (n[kSchedUpdated]) PF_LITERAL(out, "null"); else Timestamp(out, v[kSchedUpdated]);
+    PF_KEY(out, "deployment_id");
+    Uuid(out, v[kSchedDeploymentId]);
+    PF_KEY(out, "schedule");
+    if (n[kSchedSchedule]) PF_LITERAL(out, "null");
+    else Schedule(out, DatumGetJsonbP(v[kSchedSchedule]));
+    PF_KEY(out, "active");
+    if (n[kSchedActive]) PF_LITERAL(out, "null"); else Bool(out, DatumGetBool(v[kSchedActive]));
+    PF_KEY(out, "max_scheduled_runs");
+    if (n[kSchedMaxScheduledRuns]) PF_LITERAL(out, "null");
+    else appendStringInfo(out, "%d", DatumGetInt32(v[kSchedMaxScheduledRuns]));
+    PF_KEY(out, "parameters");
+    if (n[kSchedParameters]) PF_LITERAL(out, "{}"); else WriteJsonb(out, v[kSchedParameters]);
+    PF_KEY(out, "slug");
+    if (n[kSchedSlug]) PF_LITERAL(out, "null"); else Text(out, v[kSchedSlug]);
+    appendStringInfoCharMacro(out, '}');
 }
 
 // A global concurrency limit row (LimitField columns).
@@ -599,6 +534,91 @@ void StartPage(DestReceiver *self, int, TupleDesc typeinfo) {
 void ShutdownPage(DestReceiver *) {}
 void DestroyPage(DestReceiver *) {}
 
+// ---------------------------------------------------------------------------------------------
+// Related loads. Their rows too are rendered as they arrive (another DestReceiver), into pieces
+// of JSON keyed by the row's key; each load is ordered by key, so a page row finds its pieces
+// by binary search, and a deployment's schedules are consecutive and already in Prefect's order.
+
+enum class RelatedKind { kSchedules, kLimits, kQueues };
+
+struct RelatedPiece {
+    pg_uuid_t key;
+    int start;  // text[start, mid): the schedule / the limit / the queue's name, as JSON
+    int mid;    // text[mid, end): the queue's pool name as JSON (queues only)
+    int end;
+};
+
+struct RelatedReceiver {
+    DestReceiver pub;  // first: PostgreSQL sees a DestReceiver
+    RelatedKind kind;
+    int natts;
+    int key_column;
+    StringInfo text;
+    RelatedPiece *pieces;
+    uint64 count;
+    uint64 capacity;
+    MemoryContext call_context;
+    MemoryContext row_context;
+
+    const RelatedPiece &Piece(uint64 i) const { return pieces[i]; }
+
+    // The first piece whose key is `id`, or `count` when there is none.
+    uint64 Find(const pg_uuid_t *id) const {
+        uint64 lo = 0, hi = count;
+        while (lo < hi) {
+            uint64 mid = lo + (hi - lo) / 2;
+            if (memcmp(pieces[mid].key.data, id->data, UUID_LEN) < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo < count && memcmp(pieces[lo].key.data, id->data, UUID_LEN) == 0 ? lo : count;
+    }
+    bool KeyAt(uint64 i, const pg_uuid_t *id) const {
+        return i < count && memcmp(pieces[i].key.data, id->data, UUID_LEN) == 0;
+    }
+};
+
+bool ReceiveRelatedRow(TupleTableSlot *slot, DestReceiver *self) {
+    auto *r = reinterpret_cast<RelatedReceiver *>(self);
+    if (r->count == r->capacity) {
+        r->capacity = r->capacity ? r->capacity * 2 : 64;
+        r->pieces = r->pieces
+                        ? static_cast<RelatedPiece *>(repalloc(r->pieces, r->capacity * sizeof(RelatedPiece)))
+                        : static_cast<RelatedPiece *>(MemoryContextAlloc(r->call_context, r->capacity * sizeof(RelatedPiece)));
+    }
+    slot_getallattrs(slot);
+    const Datum *v = slot->tts_values;
+    const bool *n = slot->tts_isnull;
+    if (n[r->key_column]) elog(ERROR, "prefect_filter: related row without its key");
+    RelatedPiece *piece = &r->pieces[r->count++];
+    piece->key = *DatumGetUUIDP(v[r->key_column]);
+    MemoryContext old = MemoryContextSwitchTo(r->row_context);
+    StringInfo out = r->text;
+    piece->start = out->len;
+    switch (r->kind) {
+        case RelatedKind::kSchedules: ScheduleObject(out, v, n); break;
+        case RelatedKind::kLimits: GlobalConcurrencyLimit(out, v); break;
+        case RelatedKind::kQueues: Text(out, v[kQueueName]); break;
+    }
+    piece->mid = out->len;
+    if (r->kind == RelatedKind::kQueues) {
+        if (n[kQueuePoolName]) PF_LITERAL(out, "null");
+        else Text(out, v[kQueuePoolName]);
+    }
+    piece->end = out->len;
+    MemoryContextSwitchTo(old);
+    MemoryContextReset(r->row_context);
+    return true;
+}
+
+void StartRelated(DestReceiver *self, int, TupleDesc typeinfo) {
+    auto *r = reinterpret_cast<RelatedReceiver *>(self);
+    if (typeinfo->natts != r->natts)
+        elog(ERROR, "prefect_filter: related load returns %d columns, expected %d", typeinfo->natts, r->natts);
+}
+
+void ShutdownRelated(DestReceiver *) {}
+void DestroyRelated(DestReceiver *) {}
+
 // The page's keys of one kind as a uuid[] for a related load.
 ArrayType *PageKeys(const PageReceiver *r, pg_uuid_t PendingRow::*key, bool PendingRow::*present) {
     Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (r->count > 0 ? r->count : 1)));
@@ -610,6 +630,50 @@ ArrayType *PageKeys(const PageReceiver *r, pg_uuid_t PendingRow::*key, bool Pend
     return array;
 }
 
+// Runs one related load for `keys` (uuid[]) in the caller's snapshot, rendering its rows.
+const RelatedReceiver *LoadRelated(const std::string &sql, ArrayType *keys, RelatedKind kind, int natts,
+                                   int key_column) {
+    auto *r = static_cast<RelatedReceiver *>(palloc0(sizeof(RelatedReceiver)));
+    r->pub.receiveSlot = ReceiveRelatedRow;
+    r->pub.rStartup = StartRelated;
+    r->pub.rShutdown = ShutdownRelated;
+    r->pub.rDestroy = DestroyRelated;
+    r->pub.mydest = DestNone;
+    r->kind = kind;
+    r->natts = natts;
+    r->key_column = key_column;
+    r->text = makeStringInfo();
+    r->call_context = CurrentMemoryContext;
+    r->row_context = AllocSetContextCreate(CurrentMemoryContext, "prefect_filter related row", ALLOCSET_DEFAULT_SIZES);
+
+    Oid type = UUIDARRAYOID;
+    SPIPlanPtr plan = CachedPlan(sql.c_str(), 1, &type, /*custom_plan=*/false);
+    ParamListInfo params = makeParamList(1);
+    params->params[0].value = PointerGetDatum(keys);
+    params->params[0].isnull = false;
+    params->params[0].pflags = PARAM_FLAG_CONST;
+    params->params[0].ptype = type;
+    SPIExecuteOptions options;
+    memset(&options, 0, sizeof(options));
+    options.params = params;
+    options.read_only = true;
+    options.dest = &r->pub;
+    int rc = SPI_execute_plan_extended(plan, &options);
+    // With a receiver of its own kind (DestNone), SPI reports a SELECT as SPI_OK_UTILITY.
+    if (rc != SPI_OK_UTILITY) elog(ERROR, "prefect_filter: SPI_execute_plan returned %s", SPI_result_code_string(rc));
+    return r;
+}
+
+struct Related {
+    const RelatedReceiver *schedules;  // by deployment id
+    const RelatedReceiver *limits;     // by concurrency limit id
+    const RelatedReceiver *queues;     // by work queue id
+};
+
+void AppendPiece(StringInfo out, const RelatedReceiver *r, int from, int to) {
+    appendBinaryStringInfo(out, r->text->data + from, to - from);
+}
+
 void AppendScratch(StringInfo out, const PageReceiver *r, int from, int to) {
     appendBinaryStringInfo(out, r->scratch->data + from, to - from);
 }
@@ -617,19 +681,26 @@ void AppendScratch(StringInfo out, const PageReceiver *r, int from, int to) {
 // One row: its fragment with the holes filled from the related rows.
 void JoinRow(StringInfo out, const PageReceiver *r, const PendingRow &p, const Related &related) {
     AppendScratch(out, r, p.start, p.hole[kHoleSchedules]);
-    Schedules(out, related.schedules, &p.id);
+    appendStringInfoCharMacro(out, '[');
+    for (uint64 i = related.schedules->Find(&p.id); related.schedules->KeyAt(i, &p.id); ++i) {
+        if (i > 0 && related.schedules->KeyAt(i - 1, &p.id)) appendStringInfoCharMacro(out, ',');
+        AppendPiece(out, related.schedules, related.schedules->Piece(i).start, related.schedules->Piece(i).end);
+    }
+    appendStringInfoCharMacro(out, ']');
     AppendScratch(out, r, p.hole[kHoleSchedules], p.hole[kHoleLimit]);
-    uint64 limit = p.has_limit_id ? related.limits.Find(&p.limit_id) : related.limits.count;
-    if (limit < related.limits.count) GlobalConcurrencyLimit(out, related.limits.Values(limit));
-    else PF_LITERAL(out, "null");  // no limit, or one this snapshot cannot see
+    uint64 limit = p.has_limit_id ? related.limits->Find(&p.limit_id) : related.limits->count;
+    if (limit < related.limits->count)
+        AppendPiece(out, related.limits, related.limits->Piece(limit).start, related.limits->Piece(limit).end);
+    else
+        PF_LITERAL(out, "null");  // no limit, or one this snapshot cannot see
     AppendScratch(out, r, p.hole[kHoleLimit], p.hole[kHoleQueueName]);
     // The attached work queue (and its pool) when there is one, else the stored name.
-    uint64 queue = p.has_queue_id ? related.queues.Find(&p.queue_id) : related.queues.count;
-    bool has_queue = queue < related.queues.count;
-    if (has_queue) Text(out, related.queues.Values(queue)[kQueueName]);
+    uint64 queue = p.has_queue_id ? related.queues->Find(&p.queue_id) : related.queues->count;
+    bool has_queue = queue < related.queues->count;
+    if (has_queue) AppendPiece(out, related.queues, related.queues->Piece(queue).start, related.queues->Piece(queue).mid);
     else AppendScratch(out, r, p.end, p.stored_queue_name_end);
     AppendScratch(out, r, p.hole[kHoleQueueName], p.hole[kHolePoolName]);
-    if (has_queue && !related.queues.Nulls(queue)[kQueuePoolName]) Text(out, related.queues.Values(queue)[kQueuePoolName]);
+    if (has_queue) AppendPiece(out, related.queues, related.queues->Piece(queue).mid, related.queues->Piece(queue).end);
     else PF_LITERAL(out, "null");
     AppendScratch(out, r, p.hole[kHolePoolName], p.end);
 }
@@ -654,13 +725,13 @@ void FinishPage(StringInfo out, DestReceiver *receiver, const RelatedStatements 
     appendStringInfoCharMacro(out, '[');
     if (r->count > 0) {
         Related rel;
-        rel.schedules = LoadRelated(related.schedules, PageKeys(r, &PendingRow::id, nullptr), kScheduleFieldCount,
-                                    kSchedDeploymentId);
+        rel.schedules = LoadRelated(related.schedules, PageKeys(r, &PendingRow::id, nullptr), RelatedKind::kSchedules,
+                                    kScheduleFieldCount, kSchedDeploymentId);
         rel.limits = LoadRelated(related.limits, PageKeys(r, &PendingRow::limit_id, &PendingRow::has_limit_id),
-                                 kLimitFieldCount, kLimitId);
+                                 RelatedKind::kLimits, kLimitFieldCount, kLimitId);
         rel.queues = LoadRelated(related.queues, PageKeys(r, &PendingRow::queue_id, &PendingRow::has_queue_id),
-                                 kQueueFieldCount, kQueueId);
-        enlargeStringInfo(out, r->scratch->len + static_cast<int>(r->count) * 512 + 2);
+                                 RelatedKind::kQueues, kQueueFieldCount, kQueueId);
+        enlargeStringInfo(out, r->scratch->len + rel.schedules->text->len + static_cast<int>(r->count) * 512 + 2);
         for (uint64 i = 0; i < r->count; ++i) {
             if (i) appendStringInfoCharMacro(out, ',');
             JoinRow(out, r, r->rows[i], rel);
