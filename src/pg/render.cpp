@@ -510,6 +510,7 @@ bool ReceivePageRow(TupleTableSlot *slot, DestReceiver *self) {
     PendingRow *p = &r->rows[r->count++];
     bool has_id;
     CopyUuid(row, kColId, &p->id, &has_id);
+    if (!has_id) elog(ERROR, "prefect_filter: deployment without id");
     CopyUuid(row, kColConcurrencyLimitId, &p->limit_id, &p->has_limit_id);
     CopyUuid(row, kColWorkQueueId, &p->queue_id, &p->has_queue_id);
 
@@ -731,7 +732,10 @@ void FinishPage(StringInfo out, DestReceiver *receiver, const RelatedStatements 
                                  RelatedKind::kLimits, kLimitFieldCount, kLimitId);
         rel.queues = LoadRelated(related.queues, PageKeys(r, &PendingRow::queue_id, &PendingRow::has_queue_id),
                                  RelatedKind::kQueues, kQueueFieldCount, kQueueId);
-        enlargeStringInfo(out, r->scratch->len + rel.schedules->text->len + static_cast<int>(r->count) * 512 + 2);
+        // One allocation for the whole answer when it is of a sane size (else it grows as usual).
+        size_t wanted = static_cast<size_t>(r->scratch->len) + static_cast<size_t>(rel.schedules->text->len) +
+                        static_cast<size_t>(r->count) * 512 + 2;
+        if (wanted < MaxAllocSize / 2) enlargeStringInfo(out, static_cast<int>(wanted));
         for (uint64 i = 0; i < r->count; ++i) {
             if (i) appendStringInfoCharMacro(out, ',');
             JoinRow(out, r, r->rows[i], rel);
