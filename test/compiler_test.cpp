@@ -124,6 +124,12 @@ TEST(Compile, SameShapeSameText) {
 
 TEST(Compile, CustomPlansOnlyWhereValuesDecideThePlan) {
     EXPECT_FALSE(Filter("{}").rows.custom_plan);
+    // Parallel workers only for counts with sub-filters (never for pages).
+    EXPECT_FALSE(Filter("{\"flow_runs\":{}}").rows.parallel_ok);
+    EXPECT_TRUE(pf::Compile("{\"flow_runs\":{}}", pf::Endpoint::kCount, pf::CompileOptions{}).count.parallel_ok);
+    EXPECT_FALSE(pf::Compile("{}", pf::Endpoint::kCount, pf::CompileOptions{}).count.parallel_ok);
+    EXPECT_TRUE(pf::Compile("{\"task_runs\":{}}", pf::Endpoint::kPaginate, pf::CompileOptions{}).count.parallel_ok);
+    EXPECT_FALSE(pf::Compile("{\"task_runs\":{}}", pf::Endpoint::kPaginate, pf::CompileOptions{}).rows.parallel_ok);
     EXPECT_FALSE(Filter("{\"deployments\":{\"name\":{\"any_\":[\"a\"]}}}").rows.custom_plan);
     EXPECT_TRUE(Filter("{\"flow_runs\":{}}").rows.custom_plan);
     EXPECT_TRUE(Filter("{\"task_runs\":{}}").rows.custom_plan);

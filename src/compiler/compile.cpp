@@ -556,6 +556,7 @@ CompiledRequest Compile(std::string_view body_json, Endpoint endpoint, const Com
         out.count.sql = "SELECT count(*) FROM " + b.Table("deployment") + " d" + where;
         out.count.params = filter_params;
         out.count.custom_plan = b.ValueSensitive();
+        out.count.parallel_ok = b.ValueSensitive();
     }
     if (endpoint != Endpoint::kCount) {
         out.rows.custom_plan = b.ValueSensitive();

@@ -38,6 +38,10 @@ struct Statement {
     // table through equality, tags or paused predicates, and its generic plan is planned once
     // and reused (force_generic_plan) (doc/design.md).
     bool custom_plan = false;
+    // May use parallel workers. Only the custom-planned counts: a count visits every matching
+    // deployment (no LIMIT to stop early), so a worker can halve a scan over many flow runs,
+    // while for a page the worker's start-up only delays the first rows (doc/design.md).
+    bool parallel_ok = false;
 };
 
 // The loads of a page's related rows (render_columns.hpp): each takes the page's keys as its

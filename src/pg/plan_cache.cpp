@@ -6,12 +6,12 @@
 // prepared with CURSOR_OPT_GENERIC_PLAN: planned once per backend and shape, then reused (their
 // plans do not depend on the values; PostgreSQL's default policy would keep re-planning the page
 // statement because an unknown LIMIT makes the generic plan look costlier). See doc/design.md.
-// Plans are serial (no CURSOR_OPT_PARALLEL_OK): on bench dataset M a page with a task-run
-// sub-filter took 44 ms with a parallel worker (Gather Merge waits for the worker's start) and
-// 15 ms without, and a generic deployment-only page chose a parallel sort that took 10-16 ms
-// instead of 1 ms. Only the multi-second scans over millions of runs would gain (dataset L:
-// ~4.5 s instead of ~6 s), and an endpoint under concurrent load is better served without
-// them (doc/design.md).
+// Pages and loads are planned serial (no CURSOR_OPT_PARALLEL_OK): on bench dataset M a page with a
+// task-run sub-filter took 44 ms with a parallel worker (Gather Merge waits for the worker's
+// start) and ~20 ms without, and a generic deployment-only page chose a parallel sort that took
+// 10-16 ms instead of 1 ms. Counts with sub-filters may use workers (Statement::parallel_ok):
+// they visit every matching deployment, so a worker shares a scan instead of delaying a first row
+// (doc/design.md).
 #include "pg/plan_cache.hpp"
 
 namespace prefect_filter {
@@ -43,7 +43,7 @@ bool SameArgs(const CacheEntry &e, int nargs, const Oid *argtypes) {
 
 }  // namespace
 
-SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool custom_plan) {
+SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool custom_plan, bool parallel_ok) {
     uint32 hash = hash_bytes(reinterpret_cast<const unsigned char *>(sql), static_cast<int>(strlen(sql)));
     for (int i = 0; i < cache_used; ++i) {
         CacheEntry &e = cache[i];
@@ -54,6 +54,7 @@ SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool cust
     }
 
     int options = custom_plan ? CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN;
+    if (parallel_ok) options |= CURSOR_OPT_PARALLEL_OK;
     SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(argtypes), options);
     if (plan == nullptr)
         elog(ERROR, "prefect_filter: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));

@@ -6,9 +6,10 @@
 namespace prefect_filter {
 
 // Returns a kept SPI plan for `sql` with these argument types, preparing it on a miss (with
-// CURSOR_OPT_CUSTOM_PLAN when `custom_plan`, else CURSOR_OPT_GENERIC_PLAN). Must be called while connected to SPI. Evicts
+// CURSOR_OPT_CUSTOM_PLAN when `custom_plan`, else CURSOR_OPT_GENERIC_PLAN; CURSOR_OPT_PARALLEL_OK when
+// `parallel_ok`). Must be called while connected to SPI. Evicts
 // (SPI_freeplan) the least recently used entry when full.
-SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool custom_plan);
+SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool custom_plan, bool parallel_ok);
 
 // Number of cached plans (for tests / diagnostics).
 int CachedPlanCount(void);

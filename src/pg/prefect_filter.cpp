@@ -163,7 +163,7 @@ uint64 Execute(const Statement &stmt, DestReceiver *dest = nullptr) {
         param.pflags = PARAM_FLAG_CONST;
         param.ptype = types[i];
     }
-    SPIPlanPtr plan = CachedPlan(stmt.sql.c_str(), nargs, types, stmt.custom_plan);
+    SPIPlanPtr plan = CachedPlan(stmt.sql.c_str(), nargs, types, stmt.custom_plan, stmt.parallel_ok);
     SPIExecuteOptions options;
     memset(&options, 0, sizeof(options));
     options.params = params;

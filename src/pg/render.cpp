@@ -648,7 +648,7 @@ const RelatedReceiver *LoadRelated(const std::string &sql, ArrayType *keys, Rela
     r->row_context = AllocSetContextCreate(CurrentMemoryContext, "prefect_filter related row", ALLOCSET_DEFAULT_SIZES);
 
     Oid type = UUIDARRAYOID;
-    SPIPlanPtr plan = CachedPlan(sql.c_str(), 1, &type, /*custom_plan=*/false);
+    SPIPlanPtr plan = CachedPlan(sql.c_str(), 1, &type, /*custom_plan=*/false, /*parallel_ok=*/false);
     ParamListInfo params = makeParamList(1);
     params->params[0].value = PointerGetDatum(keys);
     params->params[0].isnull = false;
