@@ -462,6 +462,8 @@ def explain_ours(r, sh, plan_mode, analyze=True):
     mode = "force_generic_plan" if plan_mode.startswith("generic") else "force_custom_plan"
     cur.execute(f"SET plan_cache_mode = {mode}")
     cur.execute("SET jit = off")
+    # the extension plans page statements serially (no CURSOR_OPT_PARALLEL_OK): mirror that
+    cur.execute("SET max_parallel_workers_per_gather = 0")
     opts = "ANALYZE, BUFFERS" if analyze else "COSTS OFF"
     params = sql_params_literals(res["params"])
     stmt = f"EXPLAIN ({opts}) EXECUTE ours" + (f"({', '.join(['%s'] * len(params))})" if params else "")
@@ -470,6 +472,7 @@ def explain_ours(r, sh, plan_mode, analyze=True):
     cur.execute(stmt, params)
     plan = "\n".join(row[0] for row in cur.fetchall())
     cur.execute("RESET plan_cache_mode")
+    cur.execute("RESET max_parallel_workers_per_gather")
     cur.execute("DEALLOCATE ours")
     return plan, mode
 
@@ -489,6 +492,8 @@ def statement_alone_ms(r, sh, plan_mode, repeat=5):
     mode = "force_generic_plan" if plan_mode.startswith("generic") else "force_custom_plan"
     cur.execute(f"SET plan_cache_mode = {mode}")
     cur.execute("SET jit = off")
+    # the extension plans page statements serially (no CURSOR_OPT_PARALLEL_OK): mirror that
+    cur.execute("SET max_parallel_workers_per_gather = 0")
     params = sql_params_literals(res["params"])
     stmt = "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) EXECUTE ours" + \
         (f"({', '.join(['%s'] * len(params))})" if params else "")
@@ -499,6 +504,7 @@ def statement_alone_ms(r, sh, plan_mode, repeat=5):
         doc = json.loads(doc) if isinstance(doc, str) else doc
         times.append(doc[0]["Execution Time"])
     cur.execute("RESET plan_cache_mode")
+    cur.execute("RESET max_parallel_workers_per_gather")
     cur.execute("DEALLOCATE ours")
     return sorted(times[1:])[len(times[1:]) // 2]
 

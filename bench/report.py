@@ -307,8 +307,10 @@ def report(path_json):
         md.append("EXPLAIN (ANALYZE, BUFFERS) of (a)'s compiled statement (`prefect.deployments_filter_sql`, "
                   "in the plan mode the function uses; for count shapes that function only shows the rows "
                   "statement of the same filter, so (b)'s count statement stands for ours), of (b), and of "
-                  "(c)'s main statement (the extension prepares its statements with CURSOR_OPT_PARALLEL_OK, so "
-                  "all three may use a parallel worker).\n")
+                  "(c)'s main statement. The extension plans page statements serially; the harness explains (a)'s "
+                  "statement with max_parallel_workers_per_gather = 0 since 2026-11-29 14:50 — the M and L runs "
+                  "of 13:20-14:41 explained it with workers allowed, so a Gather in (a)'s page plan there "
+                  "(tr_state) is not what the function ran: it ran the serial plan, see its in-server time.\n")
         for k, e in r["explain"].items():
             row = t[k]
             md.append(f"### `{k}` — {row['title']}\n")
