@@ -448,9 +448,11 @@ def compiled(cur, body):
     return res
 
 
-def explain_ours(r, sh, plan_mode, analyze=True):
-    """EXPLAIN of the statement our function compiles for this body (prefect.deployments_filter_sql),
-    in the plan mode the function used."""
+def _prepare_ours(r, sh, plan_mode):
+    """PREPAREs (a)'s compiled rows statement for this body (prefect.deployments_filter_sql) as
+    `ours` on the admin connection, set up as the extension runs it: the same plan mode, no JIT,
+    serial (the extension plans page statements without parallel workers). Returns the cursor,
+    the parameter literals and the plan mode; _release_ours undoes the settings."""
     body = dict(sh.body)
     if sh.endpoint == "paginate":  # paginate's rows statement = filter with the page's offset
         body.pop("page", None)
@@ -462,18 +464,27 @@ def explain_ours(r, sh, plan_mode, analyze=True):
     mode = "force_generic_plan" if plan_mode.startswith("generic") else "force_custom_plan"
     cur.execute(f"SET plan_cache_mode = {mode}")
     cur.execute("SET jit = off")
-    # the extension plans page statements serially (no CURSOR_OPT_PARALLEL_OK): mirror that
     cur.execute("SET max_parallel_workers_per_gather = 0")
+    return cur, sql_params_literals(res["params"]), mode
+
+
+def _release_ours(cur):
+    cur.execute("RESET plan_cache_mode")
+    cur.execute("RESET max_parallel_workers_per_gather")
+    cur.execute("DEALLOCATE ours")
+
+
+def explain_ours(r, sh, plan_mode, analyze=True):
+    """EXPLAIN of the statement our function compiles for this body, in the plan mode the function
+    used."""
+    cur, params, mode = _prepare_ours(r, sh, plan_mode)
     opts = "ANALYZE, BUFFERS" if analyze else "COSTS OFF"
-    params = sql_params_literals(res["params"])
     stmt = f"EXPLAIN ({opts}) EXECUTE ours" + (f"({', '.join(['%s'] * len(params))})" if params else "")
     if analyze:
         cur.execute(stmt, params)  # warm
     cur.execute(stmt, params)
     plan = "\n".join(row[0] for row in cur.fetchall())
-    cur.execute("RESET plan_cache_mode")
-    cur.execute("RESET max_parallel_workers_per_gather")
-    cur.execute("DEALLOCATE ours")
+    _release_ours(cur)
     return plan, mode
 
 
@@ -481,20 +492,7 @@ def statement_alone_ms(r, sh, plan_mode, repeat=5):
     """Execution time of (a)'s compiled rows statement by itself (EXPLAIN ANALYZE, TIMING OFF:
     the rows are produced but not sent or rendered), median of `repeat`: what the function spends
     finding and reading rows; the rest of (a)'s server time is compiling and rendering."""
-    body = dict(sh.body)
-    if sh.endpoint == "paginate":
-        body.pop("page", None)
-        body["offset"] = sh.offset
-    cur = r.admin.cursor()
-    res = compiled(cur, body)
-    cur.execute("DEALLOCATE ALL")
-    cur.execute("PREPARE ours AS " + res["sql"])
-    mode = "force_generic_plan" if plan_mode.startswith("generic") else "force_custom_plan"
-    cur.execute(f"SET plan_cache_mode = {mode}")
-    cur.execute("SET jit = off")
-    # the extension plans page statements serially (no CURSOR_OPT_PARALLEL_OK): mirror that
-    cur.execute("SET max_parallel_workers_per_gather = 0")
-    params = sql_params_literals(res["params"])
+    cur, params, _ = _prepare_ours(r, sh, plan_mode)
     stmt = "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) EXECUTE ours" + \
         (f"({', '.join(['%s'] * len(params))})" if params else "")
     times = []
@@ -503,9 +501,7 @@ def statement_alone_ms(r, sh, plan_mode, repeat=5):
         doc = cur.fetchone()[0]
         doc = json.loads(doc) if isinstance(doc, str) else doc
         times.append(doc[0]["Execution Time"])
-    cur.execute("RESET plan_cache_mode")
-    cur.execute("RESET max_parallel_workers_per_gather")
-    cur.execute("DEALLOCATE ours")
+    _release_ours(cur)
     return sorted(times[1:])[len(times[1:]) // 2]
 
 

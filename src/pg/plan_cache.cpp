@@ -87,6 +87,19 @@ SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool cust
     return plan;
 }
 
+uint64 RunPlan(SPIPlanPtr plan, ParamListInfo params, DestReceiver *dest) {
+    SPIExecuteOptions options;
+    memset(&options, 0, sizeof(options));
+    options.params = params;
+    options.read_only = true;
+    options.dest = dest;
+    int rc = SPI_execute_plan_extended(plan, &options);
+    // With a receiver of its own kind (DestNone), SPI reports a SELECT as SPI_OK_UTILITY.
+    if (rc != (dest ? SPI_OK_UTILITY : SPI_OK_SELECT))
+        elog(ERROR, "prefect_filter: SPI_execute_plan returned %s", SPI_result_code_string(rc));
+    return SPI_processed;
+}
+
 int CachedPlanCount(void) { return cache_used; }
 
 }  // namespace prefect_filter

@@ -164,16 +164,7 @@ uint64 Execute(const Statement &stmt, DestReceiver *dest = nullptr) {
         param.ptype = types[i];
     }
     SPIPlanPtr plan = CachedPlan(stmt.sql.c_str(), nargs, types, stmt.custom_plan, stmt.parallel_ok);
-    SPIExecuteOptions options;
-    memset(&options, 0, sizeof(options));
-    options.params = params;
-    options.read_only = true;
-    options.dest = dest;
-    int rc = SPI_execute_plan_extended(plan, &options);
-    // With a receiver of its own kind (DestNone), SPI reports a SELECT as SPI_OK_UTILITY.
-    if (rc != (dest ? SPI_OK_UTILITY : SPI_OK_SELECT))
-        elog(ERROR, "prefect_filter: SPI_execute_plan returned %s", SPI_result_code_string(rc));
-    return SPI_processed;
+    return RunPlan(plan, params, dest);
 }
 
 int64 ExecuteCount(const Statement &stmt) {

@@ -399,6 +399,27 @@ void NullableColumn(StringInfo out, const Row &row, int column, ValueWriter writ
 // holes (schedules, global_concurrency_limit, work_queue_name, work_pool_name). After the
 // related loads, the fragments are joined (they arrived in page order) with the holes filled in.
 
+// Receivers need no start-of-run or end-of-run work beyond the column check.
+void NoReceiverCleanup(DestReceiver *) {}
+
+void InitReceiver(DestReceiver *pub, bool (*receive)(TupleTableSlot *, DestReceiver *),
+                  void (*startup)(DestReceiver *, int, TupleDesc)) {
+    pub->receiveSlot = receive;
+    pub->rStartup = startup;
+    pub->rShutdown = NoReceiverCleanup;
+    pub->rDestroy = NoReceiverCleanup;
+    pub->mydest = DestNone;
+}
+
+// Room for one more item in a palloc'd array that doubles (first allocation in `context`).
+template <typename T>
+T *Grow(T *items, uint64 count, uint64 *capacity, MemoryContext context) {
+    if (count < *capacity) return items;
+    *capacity = *capacity ? *capacity * 2 : 64;
+    return items ? static_cast<T *>(repalloc(items, *capacity * sizeof(T)))
+                 : static_cast<T *>(MemoryContextAlloc(context, *capacity * sizeof(T)));
+}
+
 enum Hole { kHoleSchedules, kHoleLimit, kHoleQueueName, kHolePoolName, kHoleCount };
 
 struct PendingRow {
@@ -420,7 +441,7 @@ struct PageReceiver {
     uint64 count;
     uint64 capacity;
     MemoryContext call_context;   // where scratch and rows live
-    MemoryContext row_context;    // detoasted values of the row being rendered; reset per row
+    MemoryContext row_context;    // a row's detoasted values (page and loads); reset per row
 };
 
 // Writes the deployment without its related parts, recording where they go.
@@ -500,11 +521,7 @@ void CopyUuid(const Row &row, int column, pg_uuid_t *to, bool *present) {
 
 bool ReceivePageRow(TupleTableSlot *slot, DestReceiver *self) {
     auto *r = reinterpret_cast<PageReceiver *>(self);
-    if (r->count == r->capacity) {
-        r->capacity = r->capacity ? r->capacity * 2 : 64;
-        r->rows = r->rows ? static_cast<PendingRow *>(repalloc(r->rows, r->capacity * sizeof(PendingRow)))
-                          : static_cast<PendingRow *>(MemoryContextAlloc(r->call_context, r->capacity * sizeof(PendingRow)));
-    }
+    r->rows = Grow(r->rows, r->count, &r->capacity, r->call_context);
     slot_getallattrs(slot);
     Row row{slot->tts_values, slot->tts_isnull};
     PendingRow *p = &r->rows[r->count++];
@@ -532,9 +549,6 @@ void StartPage(DestReceiver *self, int, TupleDesc typeinfo) {
              static_cast<int>(kRenderColumnCount));
 }
 
-void ShutdownPage(DestReceiver *) {}
-void DestroyPage(DestReceiver *) {}
-
 // ---------------------------------------------------------------------------------------------
 // Related loads. Their rows too are rendered as they arrive (another DestReceiver), into pieces
 // of JSON keyed by the row's key; each load is ordered by key, so a page row finds its pieces
@@ -559,9 +573,7 @@ struct RelatedReceiver {
     uint64 count;
     uint64 capacity;
     MemoryContext call_context;
-    MemoryContext row_context;
-
-    const RelatedPiece &Piece(uint64 i) const { return pieces[i]; }
+    MemoryContext row_context;    // the page's: reset per row
 
     // The first piece whose key is `id`, or `count` when there is none.
     uint64 Find(const pg_uuid_t *id) const {
@@ -580,12 +592,7 @@ struct RelatedReceiver {
 
 bool ReceiveRelatedRow(TupleTableSlot *slot, DestReceiver *self) {
     auto *r = reinterpret_cast<RelatedReceiver *>(self);
-    if (r->count == r->capacity) {
-        r->capacity = r->capacity ? r->capacity * 2 : 64;
-        r->pieces = r->pieces
-                        ? static_cast<RelatedPiece *>(repalloc(r->pieces, r->capacity * sizeof(RelatedPiece)))
-                        : static_cast<RelatedPiece *>(MemoryContextAlloc(r->call_context, r->capacity * sizeof(RelatedPiece)));
-    }
+    r->pieces = Grow(r->pieces, r->count, &r->capacity, r->call_context);
     slot_getallattrs(slot);
     const Datum *v = slot->tts_values;
     const bool *n = slot->tts_isnull;
@@ -617,9 +624,6 @@ void StartRelated(DestReceiver *self, int, TupleDesc typeinfo) {
         elog(ERROR, "prefect_filter: related load returns %d columns, expected %d", typeinfo->natts, r->natts);
 }
 
-void ShutdownRelated(DestReceiver *) {}
-void DestroyRelated(DestReceiver *) {}
-
 // The page's keys of one kind as a uuid[] for a related load.
 ArrayType *PageKeys(const PageReceiver *r, pg_uuid_t PendingRow::*key, bool PendingRow::*present) {
     Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (r->count > 0 ? r->count : 1)));
@@ -633,19 +637,15 @@ ArrayType *PageKeys(const PageReceiver *r, pg_uuid_t PendingRow::*key, bool Pend
 
 // Runs one related load for `keys` (uuid[]) in the caller's snapshot, rendering its rows.
 const RelatedReceiver *LoadRelated(const std::string &sql, ArrayType *keys, RelatedKind kind, int natts,
-                                   int key_column) {
+                                   int key_column, MemoryContext row_context) {
     auto *r = static_cast<RelatedReceiver *>(palloc0(sizeof(RelatedReceiver)));
-    r->pub.receiveSlot = ReceiveRelatedRow;
-    r->pub.rStartup = StartRelated;
-    r->pub.rShutdown = ShutdownRelated;
-    r->pub.rDestroy = DestroyRelated;
-    r->pub.mydest = DestNone;
+    InitReceiver(&r->pub, ReceiveRelatedRow, StartRelated);
     r->kind = kind;
     r->natts = natts;
     r->key_column = key_column;
     r->text = makeStringInfo();
     r->call_context = CurrentMemoryContext;
-    r->row_context = AllocSetContextCreate(CurrentMemoryContext, "prefect_filter related row", ALLOCSET_DEFAULT_SIZES);
+    r->row_context = row_context;
 
     Oid type = UUIDARRAYOID;
     SPIPlanPtr plan = CachedPlan(sql.c_str(), 1, &type, /*custom_plan=*/false, /*parallel_ok=*/false);
@@ -654,14 +654,7 @@ const RelatedReceiver *LoadRelated(const std::string &sql, ArrayType *keys, Rela
     params->params[0].isnull = false;
     params->params[0].pflags = PARAM_FLAG_CONST;
     params->params[0].ptype = type;
-    SPIExecuteOptions options;
-    memset(&options, 0, sizeof(options));
-    options.params = params;
-    options.read_only = true;
-    options.dest = &r->pub;
-    int rc = SPI_execute_plan_extended(plan, &options);
-    // With a receiver of its own kind (DestNone), SPI reports a SELECT as SPI_OK_UTILITY.
-    if (rc != SPI_OK_UTILITY) elog(ERROR, "prefect_filter: SPI_execute_plan returned %s", SPI_result_code_string(rc));
+    RunPlan(plan, params, &r->pub);
     return r;
 }
 
@@ -671,37 +664,39 @@ struct Related {
     const RelatedReceiver *queues;     // by work queue id
 };
 
-void AppendPiece(StringInfo out, const RelatedReceiver *r, int from, int to) {
-    appendBinaryStringInfo(out, r->text->data + from, to - from);
-}
-
 void AppendScratch(StringInfo out, const PageReceiver *r, int from, int to) {
     appendBinaryStringInfo(out, r->scratch->data + from, to - from);
+}
+
+// Piece i of a related load: its first part [start, mid), or with `second` its part [mid, end).
+void AppendPiece(StringInfo out, const RelatedReceiver *r, uint64 i, bool second = false) {
+    const RelatedPiece &p = r->pieces[i];
+    int from = second ? p.mid : p.start, to = second ? p.end : p.mid;
+    appendBinaryStringInfo(out, r->text->data + from, to - from);
 }
 
 // One row: its fragment with the holes filled from the related rows.
 void JoinRow(StringInfo out, const PageReceiver *r, const PendingRow &p, const Related &related) {
     AppendScratch(out, r, p.start, p.hole[kHoleSchedules]);
     appendStringInfoCharMacro(out, '[');
-    for (uint64 i = related.schedules->Find(&p.id); related.schedules->KeyAt(i, &p.id); ++i) {
-        if (i > 0 && related.schedules->KeyAt(i - 1, &p.id)) appendStringInfoCharMacro(out, ',');
-        AppendPiece(out, related.schedules, related.schedules->Piece(i).start, related.schedules->Piece(i).end);
+    uint64 first = related.schedules->Find(&p.id);
+    for (uint64 i = first; related.schedules->KeyAt(i, &p.id); ++i) {
+        if (i > first) appendStringInfoCharMacro(out, ',');
+        AppendPiece(out, related.schedules, i);
     }
     appendStringInfoCharMacro(out, ']');
     AppendScratch(out, r, p.hole[kHoleSchedules], p.hole[kHoleLimit]);
     uint64 limit = p.has_limit_id ? related.limits->Find(&p.limit_id) : related.limits->count;
-    if (limit < related.limits->count)
-        AppendPiece(out, related.limits, related.limits->Piece(limit).start, related.limits->Piece(limit).end);
-    else
-        PF_LITERAL(out, "null");  // no limit, or one this snapshot cannot see
+    if (limit < related.limits->count) AppendPiece(out, related.limits, limit);
+    else PF_LITERAL(out, "null");  // no limit, or one this snapshot cannot see
     AppendScratch(out, r, p.hole[kHoleLimit], p.hole[kHoleQueueName]);
     // The attached work queue (and its pool) when there is one, else the stored name.
     uint64 queue = p.has_queue_id ? related.queues->Find(&p.queue_id) : related.queues->count;
     bool has_queue = queue < related.queues->count;
-    if (has_queue) AppendPiece(out, related.queues, related.queues->Piece(queue).start, related.queues->Piece(queue).mid);
+    if (has_queue) AppendPiece(out, related.queues, queue);
     else AppendScratch(out, r, p.end, p.stored_queue_name_end);
     AppendScratch(out, r, p.hole[kHoleQueueName], p.hole[kHolePoolName]);
-    if (has_queue) AppendPiece(out, related.queues, related.queues->Piece(queue).mid, related.queues->Piece(queue).end);
+    if (has_queue) AppendPiece(out, related.queues, queue, /*second=*/true);
     else PF_LITERAL(out, "null");
     AppendScratch(out, r, p.hole[kHolePoolName], p.end);
 }
@@ -710,11 +705,7 @@ void JoinRow(StringInfo out, const PageReceiver *r, const PendingRow &p, const R
 
 DestReceiver *CreatePageReceiver(void) {
     auto *r = static_cast<PageReceiver *>(palloc0(sizeof(PageReceiver)));
-    r->pub.receiveSlot = ReceivePageRow;
-    r->pub.rStartup = StartPage;
-    r->pub.rShutdown = ShutdownPage;
-    r->pub.rDestroy = DestroyPage;
-    r->pub.mydest = DestNone;
+    InitReceiver(&r->pub, ReceivePageRow, StartPage);
     r->call_context = CurrentMemoryContext;
     r->row_context = AllocSetContextCreate(CurrentMemoryContext, "prefect_filter row", ALLOCSET_DEFAULT_SIZES);
     r->scratch = makeStringInfo();
@@ -727,11 +718,11 @@ void FinishPage(StringInfo out, DestReceiver *receiver, const RelatedStatements 
     if (r->count > 0) {
         Related rel;
         rel.schedules = LoadRelated(related.schedules, PageKeys(r, &PendingRow::id, nullptr), RelatedKind::kSchedules,
-                                    kScheduleFieldCount, kSchedDeploymentId);
+                                    kScheduleFieldCount, kSchedDeploymentId, r->row_context);
         rel.limits = LoadRelated(related.limits, PageKeys(r, &PendingRow::limit_id, &PendingRow::has_limit_id),
-                                 RelatedKind::kLimits, kLimitFieldCount, kLimitId);
+                                 RelatedKind::kLimits, kLimitFieldCount, kLimitId, r->row_context);
         rel.queues = LoadRelated(related.queues, PageKeys(r, &PendingRow::queue_id, &PendingRow::has_queue_id),
-                                 RelatedKind::kQueues, kQueueFieldCount, kQueueId);
+                                 RelatedKind::kQueues, kQueueFieldCount, kQueueId, r->row_context);
         // One allocation for the whole answer when it is of a sane size (else it grows as usual).
         size_t wanted = static_cast<size_t>(r->scratch->len) + static_cast<size_t>(rel.schedules->text->len) +
                         static_cast<size_t>(r->count) * 512 + 2;
