@@ -7,7 +7,7 @@ PACKAGES=(
     postgresql-15 postgresql-server-dev-15
     nlohmann-json3-dev libgtest-dev libgmock-dev libpq-dev
     python3 python3-psycopg2
-    libcpp-httplib-dev zlib1g-dev nginx curl pgbouncer
+    libboost1.81-dev zlib1g-dev nginx curl pgbouncer
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -3,53 +3,38 @@
 //
 //   prefect-filter-http --db 'host=/run/postgresql dbname=prefect' --listen 127.0.0.1:4200 --pool 8
 //
-// SIGTERM or SIGINT stops it gracefully: no new connections are accepted, requests in flight
-// are answered, then the process exits 0. The signals are taken synchronously by one thread
-// (sigtimedwait), so no handler runs in async-signal context and no global state is needed.
+// One thread runs the event loop (every client socket and every database connection); a few
+// helper threads open database connections and compress large answers. SIGTERM or SIGINT stops
+// it gracefully: no new connections, idle and half-sent ones are closed, requests in flight are
+// answered (for at most --shutdown-timeout-s), then the process exits 0.
+#include "http/http_transport.hpp"
 #include "http/log.hpp"
 #include "http/options.hpp"
 #include "http/pg_pool.hpp"
-#include "http/server.hpp"
+#include "http/prefect_app.hpp"
 
-#include <atomic>
-#include <cerrno>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
-#include <ctime>
-#include <thread>
 
 namespace {
 
-// Waits for SIGTERM/SIGINT on its own thread and calls `on_signal` once.
-class SignalWatcher {
-public:
-    template <class Fn>
-    SignalWatcher(const sigset_t &signals, Fn on_signal)
-        : signals_(signals), thread_([this, on_signal] { Watch(on_signal); }) {}
-    ~SignalWatcher() {
-        done_.store(true);
-        thread_.join();
+// Connections cost file descriptors: take the hard limit (the soft one is often 1024).
+void RaiseFileLimit(size_t wanted, pf_http::Logger &log) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
     }
-    SignalWatcher(const SignalWatcher &) = delete;
-    SignalWatcher &operator=(const SignalWatcher &) = delete;
-
-private:
-    template <class Fn>
-    void Watch(Fn on_signal) {
-        const timespec tick{0, 200 * 1000 * 1000};
-        while (!done_.load()) {
-            int sig = sigtimedwait(&signals_, nullptr, &tick);
-            if (sig == SIGTERM || sig == SIGINT) {
-                on_signal(sig);
-                return;
-            }
-        }
-    }
-
-    const sigset_t signals_;
-    std::atomic<bool> done_{false};
-    std::thread thread_;
-};
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted + 64)
+        log.Line("note: the open-file limit (" + std::to_string(limit.rlim_cur) + ") is below --max-connections (" +
+                 std::to_string(wanted) + "); accepting pauses when it is reached");
+}
 
 }  // namespace
 
@@ -61,16 +46,12 @@ int main(int argc, char **argv) {
         std::fputs(message.c_str(), exit_code == 0 ? stdout : stderr);
         return exit_code;
     }
-
-    // Block the stop signals in every thread (threads inherit the mask); the watcher takes them.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
 
     pf_http::Logger log;
+    RaiseFileLimit(options->max_connections, log);
+    boost::asio::io_context ioc(1);
+
     pf_http::PgPool::Settings pool_settings;
     pool_settings.conninfo = options->db;
     pool_settings.size = options->pool;
@@ -78,25 +59,45 @@ int main(int argc, char **argv) {
     pool_settings.statement_timeout_ms = options->statement_timeout_ms;
     pool_settings.connect_timeout_s = options->connect_timeout_s;
     pool_settings.schema = options->schema;
-    pf_http::PgPool pool(pool_settings, log);
+    pf_http::PgPool pool(ioc, pool_settings, log);
 
-    pf_http::Server server(*options, pool, log);
+    pf_http::PrefectApp app(ioc, *options, pool, log);
+
+    pf_http::TransportLimits limits;
+    limits.max_header_bytes = options->max_header_bytes;
+    limits.max_body_bytes = options->max_body_bytes;
+    limits.request_timeout = std::chrono::seconds(options->request_timeout_s);
+    limits.keep_alive_timeout = std::chrono::seconds(options->keep_alive_timeout_s);
+    limits.write_timeout = std::chrono::seconds(options->write_timeout_s);
+    limits.shutdown_timeout = std::chrono::seconds(options->shutdown_timeout_s);
+    limits.keep_alive_max = options->keep_alive_max;
+    limits.max_connections = options->max_connections;
+    pf_http::HttpServer server(ioc, limits, app, log, options->access_log);
+
     std::string error;
-    if (!server.Bind(&error)) {
+    if (!server.Listen(options->host, options->port, &error)) {
         log.Line(error);
         return 1;
     }
-    bool ok = true;
-    {
-        SignalWatcher watcher(stop_signals, [&](int sig) {
-            log.Line(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
-                     ", finishing requests in flight");
-            server.Stop();
-        });
-        log.Line("prefect-filter-http listening on " + options->host + ":" + std::to_string(options->port) + " (pool " +
-                 std::to_string(options->pool) + ", threads " + std::to_string(options->threads) + ")");
-        ok = server.Run();
+    boost::asio::signal_set signals(ioc, SIGTERM, SIGINT);
+    signals.async_wait([&](const boost::system::error_code &ec, int sig) {
+        if (ec) return;
+        log.Line(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", finishing requests in flight");
+        server.Stop([&] { pool.Close(/*abort=*/true); });
+        pool.Close(/*abort=*/false);
+    });
+    server.Start();
+    log.Line("prefect-filter-http listening on " + options->host + ":" + std::to_string(options->port) + " (pool " +
+             std::to_string(options->pool) + ")");
+    for (;;) {
+        try {
+            ioc.run();
+            break;
+        } catch (const std::exception &e) {  // not expected: every handler catches its own
+            log.Line(std::string("exception in the event loop: ") + e.what());
+        }
     }
+    app.Join();
     log.Line("stopped");
-    return ok ? 0 : 1;
+    return 0;
 }

@@ -13,16 +13,18 @@ struct Options {
     std::string host = "127.0.0.1";  // --listen HOST:PORT (Prefect's default port)
     int port = 4200;
     size_t pool = 8;                   // PostgreSQL connections
-    size_t threads = 32;               // HTTP worker threads = connections served at once
-    size_t queue = 128;                // accepted connections waiting for a worker
+    size_t threads = 2;                // worker threads for large bodies and gzip
     int pool_wait_ms = 2000;           // wait for a free PostgreSQL connection, then 503
     int statement_timeout_ms = 30000;  // SET statement_timeout on every connection
     int connect_timeout_s = 5;         // libpq connect_timeout (unless the string sets it)
     size_t max_body_bytes = 4 << 20;   // request body (JSON text) limit -> 413
-    int read_timeout_s = 10;           // per read on a client socket
-    int write_timeout_s = 10;
-    int keep_alive_timeout_s = 5;    // idle keep-alive connection
-    size_t keep_alive_max = 1000;    // requests per connection
+    size_t max_header_bytes = 32768;   // request line + header lines -> 431
+    int request_timeout_s = 10;        // a whole request (headers + body) must arrive within it -> 408
+    int write_timeout_s = 10;          // an answer must be written within it, else close
+    int keep_alive_timeout_s = 5;      // idle keep-alive connection, then close
+    size_t keep_alive_max = 1000;      // requests per connection
+    size_t max_connections = 10000;    // open client connections; beyond it accepting pauses
+    int shutdown_timeout_s = 10;       // SIGTERM: longest wait for requests in flight
     std::string schema = "prefect";  // schema of the extension's functions
     int gzip_level = 6;              // zlib level of gzip answers (Prefect: 9, see gzip.hpp)
     bool access_log = false;
@@ -33,5 +35,9 @@ struct Options {
 std::optional<Options> ParseOptions(int argc, const char *const *argv, std::string *message, int *exit_code);
 
 std::string Usage();
+
+// Does a libpq connection string or URI carry a password? (The server refuses it: a command line
+// is visible to every user in `ps`.)
+bool ConninfoHasPassword(const std::string &conninfo);
 
 }  // namespace pf_http

@@ -1,21 +1,31 @@
-// A fixed-size pool of libpq connections to the database holding the prefect_filter extension.
+// A pool of libpq connections driven by the event loop.
 //
-// At most `size` connections exist; a request that finds none free waits up to `wait_ms` and
-// then gets nothing (the server answers 503). Connections are opened lazily and re-opened after
-// a failure, so the server starts and answers 503 while the database is down, and recovers by
-// itself. Each connection has statement_timeout set once and the four statements prepared; the
-// request body is always bound as parameter $1 (text, cast to jsonb), never spliced into SQL.
+// Queries use libpq's asynchronous API (PQsendQueryPrepared, PQconsumeInput, PQgetResult) on
+// the connection's socket, watched by the io_context: the loop never blocks on the database.
+// Opening a connection (DNS, TCP/TLS, authentication, SET statement_timeout, PREPARE) is the one
+// blocking step; it runs on a small thread pool of its own and hands the ready connection to
+// the loop.
+//
+// - At most `size` connections exist. A call that finds none free waits in FIFO order up to
+//   `wait_ms`, then fails (the server answers 503). Connections are opened on demand and
+//   re-opened after a failure, so the server starts and answers while the database is down.
+// - Dead connections are found without a request paying for it: an idle connection's socket is
+//   watched, and a database restart (the server closes every backend) drops them at once.
+// - A call that fails on a connection-class error before any result (the connection died, or
+//   SQLSTATE 08xxx / 57P01-57P03) is retried once on a fresh connection: every statement here is
+//   read-only, so running it again is safe. After a restart no request sees 503 once the
+//   database accepts connections again.
+// - The body is always bound as parameter $1 of a prepared statement, never spliced into SQL.
 #pragma once
 
 #include "http/log.hpp"
 #include "http/prefect_http.hpp"
 
-#include <condition_variable>
+#include <boost/asio/io_context.hpp>
+
+#include <functional>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
-#include <vector>
 
 namespace pf_http {
 
@@ -25,14 +35,12 @@ struct CallResult {
     enum Kind {
         kOk,           // `value` holds the function's text
         kSqlError,     // PostgreSQL raised `error`; the connection is fine
-        kUnavailable,  // the connection failed (it is dropped and re-opened later)
+        kUnavailable,  // no connection (database down, pool wait over, connection lost)
         kInternal      // an answer we did not expect (NULL, wrong shape)
     } kind = kInternal;
     std::string value;
     SqlError error;
 };
-
-class PgConnection;
 
 class PgPool {
 public:
@@ -44,41 +52,30 @@ public:
         int connect_timeout_s = 5;
         std::string schema = "prefect";
     };
+    using Callback = std::function<void(CallResult)>;
 
-    PgPool(Settings settings, Logger &log);
+    PgPool(boost::asio::io_context &ioc, Settings settings, Logger &log);
     ~PgPool();
     PgPool(const PgPool &) = delete;
     PgPool &operator=(const PgPool &) = delete;
 
-    // A connection on loan; returned to the pool when destroyed.
-    class Lease {
-    public:
-        Lease(PgPool *pool, std::unique_ptr<PgConnection> conn);
-        Lease(Lease &&other) noexcept;
-        Lease &operator=(Lease &&) = delete;
-        Lease(const Lease &) = delete;
-        ~Lease();
-        CallResult Call(Statement statement, const std::string &body);
+    // Runs `SELECT schema.function($1::jsonb)::text` for `statement` with `body` as $1. Call and
+    // callback on the loop thread.
+    void Run(Statement statement, std::string body, Callback done);
 
-    private:
-        PgPool *pool_;
-        std::unique_ptr<PgConnection> conn_;
+    // Shutdown: idle connections close, waiting calls fail, calls in flight finish and their
+    // connections close. With `abort`, calls in flight are abandoned too (their callbacks get
+    // kUnavailable).
+    void Close(bool abort);
+
+    struct Stats {
+        size_t open = 0, idle = 0, waiting = 0, reopened = 0;
     };
-
-    enum class AcquireFailure { kTimeout, kConnect };
-    // Waits for a free slot (bounded), opening a connection when the slot has none.
-    std::optional<Lease> Acquire(AcquireFailure *why);
+    Stats stats() const;
 
 private:
-    std::unique_ptr<PgConnection> Connect();
-    void Release(std::unique_ptr<PgConnection> conn);
-
-    const Settings settings_;
-    Logger &log_;
-    std::mutex mu_;
-    std::condition_variable available_cv_;
-    size_t available_;                                 // free slots (with or without a connection)
-    std::vector<std::unique_ptr<PgConnection>> idle_;  // open connections among them
+    class Impl;
+    std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace pf_http

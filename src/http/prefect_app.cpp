@@ -1,0 +1,261 @@
+// Request handling: read the body the way FastAPI does, check the API version header, call the
+// SQL function with the body bound as $1, and turn every outcome into Prefect's answer.
+#include "http/prefect_app.hpp"
+
+#include "http/gzip.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+
+#include <exception>
+
+namespace pf_http {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Bodies and answers from this size on are parsed / compressed off the loop thread.
+constexpr size_t kOffloadBytes = 64 * 1024;
+
+const char kHealthPath[] = "/api/health";
+
+struct Route {
+    const char *path;
+    Endpoint endpoint;
+    Statement statement;
+};
+const Route kRoutes[] = {
+    {"/api/deployments/filter", Endpoint::kFilter, Statement::kFilter},
+    {"/api/deployments/count", Endpoint::kCount, Statement::kCount},
+    {"/api/deployments/paginate", Endpoint::kPaginate, Statement::kPaginate},
+};
+
+const Route *FindRoute(const std::string &path) {
+    for (const Route &r : kRoutes)
+        if (path == r.path) return &r;
+    return nullptr;
+}
+
+bool ContainsGzip(const std::string *accept_encoding) {
+    return accept_encoding && accept_encoding->find("gzip") != std::string::npos;  // Starlette's test
+}
+
+}  // namespace
+
+struct PrefectApp::Call {
+    HttpRequest request;
+    Reply reply;
+    const Route *route = nullptr;
+    bool parse_as_json = false;
+    ParsedBody body;  // its `text` points into request.body
+};
+
+PrefectApp::PrefectApp(asio::io_context &ioc, const Options &options, PgPool &pool, Logger &log)
+    : ioc_(ioc), options_(options), pool_(pool), log_(log), compute_(options.threads) {}
+
+PrefectApp::~PrefectApp() {
+    compute_.join();
+}
+
+void PrefectApp::Join() {
+    compute_.join();
+}
+
+template <class Work, class Then>
+void PrefectApp::Offload(Work work, Then then) {
+    auto guard = asio::make_work_guard(ioc_);
+    asio::post(compute_, [work = std::move(work), then = std::move(then), guard]() mutable {
+        auto result = work();
+        asio::post(guard.get_executor(),
+                   [result = std::move(result), then = std::move(then)]() mutable { then(std::move(result)); });
+    });
+}
+
+void PrefectApp::Handle(HttpRequest request, Reply reply) {
+    auto call = std::make_shared<Call>();
+    call->request = std::move(request);
+    call->reply = std::move(reply);
+    const std::string &method = call->request.method;
+    const std::string &path = call->request.path;
+    if (path == kHealthPath) {
+        // GET /api/health -> true, no database round trip (Prefect's health_check).
+        if (method == "GET" || method == "HEAD") return Send(call, {200, "true"});
+        return Send(call, DetailAnswer(405, "Method Not Allowed"));
+    }
+    call->route = FindRoute(path);
+    if (call->route == nullptr) return Send(call, DetailAnswer(404, "Not Found"));
+    if (method != "POST") return Send(call, DetailAnswer(405, "Method Not Allowed"));
+    try {
+        Deployments(call);
+    } catch (const std::exception &e) {
+        Fail(call, "reading the body", e);
+    }
+}
+
+void PrefectApp::Fail(const std::shared_ptr<Call> &call, const char *where, const std::exception &e) {
+    log_.Limited("exception", std::string("exception while ") + where + ": " + e.what());
+    Send(call, InternalServerError());
+}
+
+void PrefectApp::Deployments(const std::shared_ptr<Call> &call) {
+    const HttpRequest &req = call->request;
+    const std::string *content_type = req.Header("Content-Type");
+    call->parse_as_json = BodyIsJson(content_type, req.Header("Content-Length"));
+    const std::string *content_encoding = req.Header("Content-Encoding");
+    const bool encoded = content_encoding && !content_encoding->empty() && *content_encoding != "identity";
+    const bool multipart = content_type && content_type->rfind("multipart/form-data", 0) == 0;
+    if (encoded || multipart) {
+        // Prefect never decodes a Content-Encoding (JSON decoding of the compressed bytes fails)
+        // and ignores a non-JSON body.
+        if (encoded && call->parse_as_json) return Send(call, DetailAnswer(400, "There was an error parsing the body"));
+        call->parse_as_json = false;
+    }
+    if (call->request.body.size() < kOffloadBytes || !call->parse_as_json) {
+        call->body = ParseBody(call->request.body, call->parse_as_json);
+        return Parsed(call);
+    }
+    Offload(
+        [call] {
+            try {
+                call->body = ParseBody(call->request.body, call->parse_as_json);
+                return std::string();
+            } catch (const std::exception &e) {
+                return std::string(e.what());
+            }
+        },
+        [this, call](std::string error) {
+            if (!error.empty()) return Fail(call, "parsing the body", std::runtime_error(error));
+            Parsed(call);
+        });
+}
+
+void PrefectApp::Parsed(const std::shared_ptr<Call> &call) {
+    // FastAPI parses the body before it solves any dependency, so a malformed body wins over a
+    // bad version header.
+    const ParsedBody &body = call->body;
+    if (body.kind == ParsedBody::kRejected) return Send(call, body.answer);
+    if (auto refused = CheckApiVersion(call->request.Header("X-Prefect-Api-Version"))) return Send(call, *refused);
+    if (body.kind == ParsedBody::kNotObject) return Send(call, NotAnObjectAnswer(call->route->endpoint, body.value));
+    Query(call);
+}
+
+void PrefectApp::Query(const std::shared_ptr<Call> &call) {
+    std::string sql_body = SqlBodyText(call->route->endpoint, call->body);
+    pool_.Run(call->route->statement, std::move(sql_body), [this, call](CallResult result) {
+        try {
+            switch (result.kind) {
+                case CallResult::kOk: return Send(call, {200, std::move(result.value)});
+                case CallResult::kSqlError:
+                    if (IsValidationSqlState(result.error.sqlstate)) return ValidationErrors(call, result.error);
+                    // Prefect answers every database (DBAPI) error with 503, as retryable.
+                    log_.Limited("database error",
+                                 "database error " + result.error.sqlstate + ": " + result.error.message);
+                    return Send(call, ServiceUnavailable());
+                case CallResult::kUnavailable: return Send(call, ServiceUnavailable());  // the pool logged why
+                case CallResult::kInternal: break;
+            }
+            log_.Limited("unexpected", "unexpected answer from the database: " + result.error.message);
+            Send(call, InternalServerError());
+        } catch (const std::exception &e) {
+            Fail(call, "answering", e);
+        }
+    });
+}
+
+// The extension stops at the first error; FastAPI reports one error per invalid field (and the
+// LimitBody dependency's range error before anything else). So we validate each top-level field
+// on its own, in FastAPI's order, with the compile-only deployments_filter_sql (paginate's `page`
+// through deployments_paginate on an empty id list). Inside one field only the first error is
+// known.
+void PrefectApp::ValidationErrors(const std::shared_ptr<Call> &call, const SqlError &first) {
+    struct State {
+        std::vector<std::string> fields;
+        size_t next = 0;
+        std::vector<OJson> errors;
+        SqlError first;
+        OJson body;
+    };
+    auto state = std::make_shared<State>();
+    state->first = first;
+    state->body = call->body.kind == ParsedBody::kObject ? call->body.value : OJson::object();
+    for (const std::string &field : BodyFields(call->route->endpoint)) {
+        auto it = state->body.find(field);
+        if (it != state->body.end() && !it->is_null()) state->fields.push_back(field);
+    }
+    auto finish = [this, call, state] {
+        if (state->errors.empty()) {
+            MappedError mapped = MapValidationError(state->first, state->body);
+            if (mapped.limit_detail) return Send(call, DetailAnswer(422, *mapped.limit_detail));
+            state->errors.push_back(std::move(mapped.error));
+        }
+        Send(call, ValidationAnswer(state->errors, state->body));
+    };
+    auto step = std::make_shared<std::function<void()>>();
+    *step = [this, call, state, finish, weak_step = std::weak_ptr<std::function<void()>>(step)] {
+        if (state->next == state->fields.size()) return finish();
+        const std::string &field = state->fields[state->next++];
+        OJson single = OJson::object();
+        single[field] = state->body[field];
+        Statement statement = Statement::kFilterSql;
+        if (field == "page") {
+            single["limit"] = 0;
+            single["deployments"] = {{"id", {{"any_", OJson::array()}}}};
+            statement = Statement::kPaginate;
+        }
+        auto again = weak_step.lock();
+        pool_.Run(statement, single.dump(-1, ' ', false, OJson::error_handler_t::replace),
+                  [this, call, state, finish, field, again](CallResult r) {
+                      try {
+                          if (r.kind == CallResult::kOk) return (*again)();
+                          if (r.kind != CallResult::kSqlError || !IsValidationSqlState(r.error.sqlstate)) {
+                              state->errors.clear();  // unexpected: fall back to the first error alone
+                              return finish();
+                          }
+                          MappedError mapped = MapValidationError(r.error, state->body, field);
+                          if (mapped.limit_detail) return Send(call, DetailAnswer(422, *mapped.limit_detail));
+                          state->errors.push_back(std::move(mapped.error));
+                          (*again)();
+                      } catch (const std::exception &e) {
+                          Fail(call, "mapping validation errors", e);
+                      }
+                  });
+    };
+    (*step)();
+}
+
+// Starlette's GZipMiddleware: bodies of 500 bytes or more get "Vary: Accept-Encoding" and are
+// gzip-compressed when the request's Accept-Encoding contains "gzip". The body is moved, not
+// copied: a UI page is a few hundred kilobytes.
+void PrefectApp::Send(const std::shared_ptr<Call> &call, Answer answer) {
+    HttpResponse response;
+    response.status = answer.status;
+    response.headers.emplace_back("Content-Type", "application/json");
+    if (answer.status == 405) response.headers.emplace_back("Allow", call->request.path == kHealthPath ? "GET" : "POST");
+    const bool compress =
+        answer.body.size() >= kGzipMinimumSize && ContainsGzip(call->request.Header("Accept-Encoding"));
+    if (answer.body.size() >= kGzipMinimumSize) response.headers.emplace_back("Vary", "Accept-Encoding");
+    if (!compress) {
+        response.body = std::move(answer.body);
+        return call->reply(std::move(response));
+    }
+    auto finish = [call, response](std::optional<std::string> gz, std::string plain) mutable {
+        if (gz) {
+            response.headers.emplace_back("Content-Encoding", "gzip");
+            response.body = std::move(*gz);
+        } else {
+            response.body = std::move(plain);
+        }
+        call->reply(std::move(response));
+    };
+    const int level = options_.gzip_level;
+    if (answer.body.size() < kOffloadBytes) {
+        std::optional<std::string> gz = GzipCompress(answer.body, level);
+        return finish(std::move(gz), std::move(answer.body));
+    }
+    auto plain = std::make_shared<std::string>(std::move(answer.body));
+    Offload([plain, level] { return GzipCompress(*plain, level); },
+            [finish, plain](std::optional<std::string> gz) mutable { finish(std::move(gz), std::move(*plain)); });
+}
+
+}  // namespace pf_http
