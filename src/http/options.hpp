@@ -28,6 +28,15 @@ struct Options {
     std::string schema = "prefect";  // schema of the extension's functions
     int gzip_level = 6;              // zlib level of gzip answers (Prefect: 9, see gzip.hpp)
     bool access_log = false;
+
+    // Prefect's API settings (PREFECT_SERVER_API_*), applied as Prefect's middleware applies them.
+    std::optional<std::string> auth_string;  // "user:password": Basic auth on every path but GET health
+    bool csrf_protection_enabled = false;    // Prefect-Csrf-Token / -Client checked against csrf_token
+    std::string cors_allowed_origins = "*";  // comma-separated, as Prefect splits them
+    std::string cors_allowed_methods = "*";
+    std::string cors_allowed_headers = "*";
+    std::string base_path = "/api";  // PREFECT_SERVER_API_BASE_PATH (Prefect mounts its API there)
+    int default_limit = 200;         // PREFECT_SERVER_API_DEFAULT_LIMIT: default and maximum `limit`
 };
 
 // Parses argv. On error or --help/--version, returns nullopt and sets *message (and *exit_code:
