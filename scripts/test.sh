@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite: C++ unit tests (under ASan + UBSan), the pg_regress suite against a
-# throwaway cluster, and the property test. Exits non-zero on any failure and ends with a
-# summary line.
+# throwaway cluster, the extension upgrade test (test/upgrade), and the property, robustness and
+# HTTP tests. Exits non-zero on any failure and ends with a summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -35,6 +35,12 @@ make -s installcheck
 rc=$?
 if [[ $rc -ne 0 && -f regression.diffs ]]; then cat regression.diffs; fi
 record "pg_regress" $rc
+
+if [[ -x test/upgrade/run.sh ]]; then
+    echo "== upgrade test"
+    test/upgrade/run.sh
+    record "upgrade test" $?
+fi
 
 if [[ -x test/property/run.sh ]]; then
     echo "== property test"

@@ -9,14 +9,16 @@ CREATE ROLE pf_nobody NOLOGIN;
 GRANT USAGE ON SCHEMA prefect TO pf_reader, pf_nobody;
 GRANT SELECT ON ALL TABLES IN SCHEMA prefect TO pf_reader;
 GRANT CREATE ON SCHEMA public TO pf_reader;
+INSERT INTO prefect.csrf_token (token, client, expiration) VALUES ('5ec7e7', 'ui', now() + interval '1 hour');
 \set QUIET off
 
 SELECT p.proname, p.prosecdef AS security_definer, p.provolatile, p.proparallel, p.proconfig
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
- WHERE n.nspname = 'prefect' AND p.proname LIKE 'deployments%' ORDER BY 1;
+ WHERE n.nspname = 'prefect' AND (p.proname LIKE 'deployments%' OR p.proname = 'csrf_token_for_client')
+ ORDER BY 1;
 
 SET LOCAL ROLE pf_reader;
-SELECT prefect.deployments_count('{}') AS reader_count;
+SELECT prefect.deployments_count('{}') AS reader_count, prefect.csrf_token_for_client('ui') AS reader_csrf;
 RESET ROLE;
 
 SET LOCAL ROLE pf_nobody;
@@ -26,6 +28,9 @@ SELECT prefect.deployments_count('{}');
 ROLLBACK TO SAVEPOINT s;
 SAVEPOINT s;
 SELECT prefect.deployments_filter('{}');
+ROLLBACK TO SAVEPOINT s;
+SAVEPOINT s;
+SELECT prefect.csrf_token_for_client('ui');
 ROLLBACK TO SAVEPOINT s;
 \set VERBOSITY default
 RESET ROLE;
@@ -53,10 +58,17 @@ CREATE OPERATOR public.~~* (LEFTARG = varchar, RIGHTARG = text, FUNCTION = publi
 CREATE FUNCTION public.always_true_eq(uuid, uuid) RETURNS boolean LANGUAGE sql AS 'SELECT true';
 CREATE OPERATOR public.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = public.always_true_eq);
 CREATE FUNCTION public.count(anyelement) RETURNS bigint LANGUAGE sql AS 'SELECT 42::bigint';
+CREATE FUNCTION public.always_true_vt(varchar, text) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR public.= (LEFTARG = varchar, RIGHTARG = text, FUNCTION = public.always_true_vt);
+CREATE FUNCTION public.always_true_tt(timestamptz, timestamptz) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR public.> (LEFTARG = timestamptz, RIGHTARG = timestamptz, FUNCTION = public.always_true_tt);
+CREATE TABLE public.csrf_token (token text, client text, expiration timestamptz);
+INSERT INTO public.csrf_token VALUES ('planted', 'nobody', 'infinity');
 CREATE TEMP TABLE deployment (id uuid, name text);
 SET LOCAL search_path = public, pg_temp, pg_catalog;
 SELECT prefect.deployments_count('{"deployments": {"name": {"like_": "zzz-no-match"}}}') AS ilike_not_hijacked,
        prefect.deployments_count('{"deployments": {"id": {"any_": ["0d000000-0000-0000-0000-000000000001"]}}}') AS eq_not_hijacked,
-       prefect.deployments_count('{}') AS count_not_hijacked;
+       prefect.deployments_count('{}') AS count_not_hijacked,
+       prefect.csrf_token_for_client('nobody') AS csrf_not_hijacked;
 RESET ROLE;
 ROLLBACK;

@@ -1,5 +1,6 @@
--- Prefect's schema as the extension creates it (Part 1 of prefect_filter--0.1.0.sql), read back
--- from the catalogs, then one row per table written the way Prefect's ORM writes them.
+-- Prefect's schema as the extension creates it (Part 1 of prefect_filter--0.1.0.sql, plus
+-- csrf_token from prefect_filter--0.1.0--0.2.0.sql), read back from the catalogs, then one row
+-- per table written the way Prefect's ORM writes them.
 -- Reference: PrefectHQ/prefect ce79dd3d6cfa, orm_models.py + PostgreSQL migrations (end state).
 
 -- tables, in name order
@@ -141,6 +142,12 @@ VALUES ('01900000-0000-7000-8000-000000000003', 'calm-heron', '0f000000-0000-400
 -- and rows that lean on the server defaults only
 INSERT INTO prefect.flow (name) VALUES ('defaults-only');
 INSERT INTO prefect.task_run (name, task_key, dynamic_key) VALUES ('autonomous-abc', 'autonomous-12345678', 'abc');
+-- csrf_token as models.csrf_token.create_or_update_csrf_token writes it (id, created, updated
+-- from the server defaults)
+INSERT INTO prefect.csrf_token (client, token, expiration)
+VALUES ('0c5c0000-0000-4000-8000-000000000001', '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+        '2024-05-01 11:00:00+00')
+ON CONFLICT (client) DO UPDATE SET token = excluded.token, expiration = excluded.expiration;
 
 SELECT name, tags, labels FROM prefect.flow ORDER BY name;
 SELECT name, block_type_name, is_anonymous, jsonb_typeof(data) AS data FROM prefect.block_document;
@@ -164,6 +171,8 @@ SELECT name, state_type, run_count, total_run_time, flow_run_id, flow_run_run_co
   FROM prefect.task_run WHERE name = 'autonomous-abc';
 SELECT name, run_count, total_run_time, parameters, context, empirical_policy, tags, auto_scheduled, job_variables
   FROM prefect.flow_run WHERE name = 'calm-heron';
+SELECT client, length(token) AS token_length, expiration, id IS NOT NULL AS has_id, created = updated AS same_ts
+  FROM prefect.csrf_token;
 
 -- foreign keys act as in Prefect: a pool's default queue cannot be deleted (RESTRICT);
 -- deleting another queue detaches deployment and flow run (SET NULL), deleting the task run
@@ -190,6 +199,13 @@ INSERT INTO prefect.flow (name) VALUES ('defaults-only');
 ROLLBACK TO SAVEPOINT s;
 INSERT INTO prefect.work_queue (name, priority, work_pool_id)
 VALUES ('orphan', 1, '0a000000-0000-4000-8000-0000000000ff');
+ROLLBACK TO SAVEPOINT s;
+INSERT INTO prefect.csrf_token (client, token, expiration)
+VALUES ('0c5c0000-0000-4000-8000-000000000001', 'second', '2024-05-01 12:00:00+00');
+ROLLBACK TO SAVEPOINT s;
+INSERT INTO prefect.csrf_token (id, created, updated, client, expiration)
+VALUES ('0c5c0000-0000-4000-8000-0000000000ff', '2024-05-01 10:00:00+00', '2024-05-01 10:00:00+00', 'no-token',
+        '2024-05-01 12:00:00+00');
 ROLLBACK TO SAVEPOINT s;
 INSERT INTO prefect.concurrency_limit_v2 (id, created, updated, name, "limit")
 VALUES ('0e000000-0000-4000-8000-000000000002', '2024-05-01 10:00:00+00', '2024-05-01 10:00:00+00', 'no-orm-defaults', 1);

@@ -232,6 +232,36 @@ TEST(Paging, LimitOffsetPageRules) {
     EXPECT_NO_THROW(pf::Compile("{\"limit\":-5,\"sort\":\"x\",\"offset\":\"y\"}", pf::Endpoint::kCount, pf::CompileOptions{}));
 }
 
+// CompileOptions::default_limit (GUC prefect_filter.default_limit, Prefect's
+// PREFECT_SERVER_API_DEFAULT_LIMIT) is both the default and the maximum limit.
+TEST(Paging, ConfiguredDefaultLimit) {
+    pf::CompileOptions options;
+    options.default_limit = 3;
+    pf::CompiledRequest r = pf::Compile("{}", pf::Endpoint::kFilter, options);
+    EXPECT_EQ(r.limit, 3);
+    EXPECT_EQ(r.rows.params[r.rows.params.size() - 2].int_value, 3);  // LIMIT $n, then OFFSET $n
+    pf::CompiledRequest p = pf::Compile("{\"page\":2}", pf::Endpoint::kPaginate, options);
+    EXPECT_EQ(p.limit, 3);
+    EXPECT_EQ(p.rows.params.back().int_value, 3);  // offset = (page - 1) * limit
+    EXPECT_EQ(pf::Compile("{\"limit\":3}", pf::Endpoint::kFilter, options).limit, 3);
+    try {
+        pf::Compile("{\"limit\":4}", pf::Endpoint::kFilter, options);
+        ADD_FAILURE() << "limit 4 accepted with default_limit 3";
+    } catch (const pf::FilterError &e) {
+        EXPECT_EQ(e.SqlState(), std::string("22023"));
+        EXPECT_EQ(e.Path(), "limit");
+        EXPECT_EQ(e.Message(), "Invalid limit: must be less than or equal to 3.");
+    }
+    // a limit above Prefect's 200 is accepted when configured
+    options.default_limit = 1000;
+    EXPECT_EQ(pf::Compile("{\"limit\":1000}", pf::Endpoint::kPaginate, options).limit, 1000);
+    EXPECT_EQ(pf::Compile("", pf::Endpoint::kFilter, options).limit, 1000);
+    // count ignores the limit
+    options.default_limit = 0;
+    EXPECT_NO_THROW(pf::Compile("{\"limit\":4}", pf::Endpoint::kCount, options));
+    EXPECT_EQ(pf::Compile("{}", pf::Endpoint::kFilter, options).limit, 0);
+}
+
 TEST(Errors, SqlStateAndPath) {
     struct Case {
         const char *body, *sqlstate, *path;

@@ -32,6 +32,7 @@ namespace prefect_filter {
 namespace {
 
 char *schema_setting = nullptr;  // GUC prefect_filter.schema
+int default_limit_setting = 200;  // GUC prefect_filter.default_limit (Prefect's PREFECT_SERVER_API_DEFAULT_LIMIT)
 
 const char *SchemaSetting(void) { return schema_setting && schema_setting[0] ? schema_setting : "prefect"; }
 
@@ -82,6 +83,7 @@ const CompiledRequest *CompileBody(FunctionCallInfo fcinfo, Endpoint endpoint) {
     bool ok = RunGuarded(&err, [&] {
         CompileOptions options;
         options.schema = schema;
+        options.default_limit = default_limit_setting;
         options.interrupted = InterruptIsPending;
         holder->request = new CompiledRequest(Compile(std::string_view(body, body_len), endpoint, options));
     });
@@ -207,6 +209,10 @@ void _PG_init(void) {
                                "Default \"prefect\" (the extension's own tables). Set it to \"public\" to "
                                "serve the functions over a Prefect server's own database.",
                                &schema_setting, "prefect", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("prefect_filter.default_limit",
+                            "Default and maximum \"limit\" of a request body (Prefect's PREFECT_SERVER_API_DEFAULT_LIMIT).",
+                            "A body without \"limit\" gets this many rows; a larger \"limit\" is an error.",
+                            &default_limit_setting, 200, 0, INT_MAX, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("prefect_filter");
 }
 
