@@ -10,7 +10,11 @@
 #      clients), a misbehaving one (500, 503, statement timeout, pool wait, SIGTERM while a
 #      request is in flight), one whose database is unreachable (503), and a real nginx in front
 #      of the main server routing the three paths to it and everything else to a stand-in Prefect;
-#   4. stops everything it started and drops its database.
+#   4. hostile clients (test/http/attacks.py): against a server of its own with short timeouts
+#      (limits, malformed framing, smuggling, pipelining, slowloris, a second instance on the port,
+#      SIGTERM with half-sent requests), then through the nginx; and test/http/restart.sh, which
+#      restarts PostgreSQL (a cluster of its own) under a server;
+#   5. stops everything it started and drops its database.
 # Exits non-zero on any failure; the last line is "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -127,7 +131,7 @@ cat >"$WORK/nginx/nginx.conf" <<CONF
 worker_processes 1;
 pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/error.log warn;
-events { worker_connections 256; }
+events { worker_connections 1024; }  # attacks.py nginx holds ~270 slow client connections
 http {
     access_log $WORK/nginx/access.log;
     client_body_temp_path $WORK/nginx/tmp/body;
@@ -154,6 +158,45 @@ echo "== checks: through nginx (port $NGINX_PORT)"
 "$PY" test/http/checks.py nginx --url "http://127.0.0.1:$NGINX_PORT" --dsn "$DSN" >"$WORK/nginx_checks.log" 2>&1
 grep -v '^ok' "$WORK/nginx_checks.log"
 tally "$WORK/nginx_checks.log"
+
+# ---------------------------------------------------------------- hostile clients
+# A server of its own with short timeouts, so that the timeout checks take seconds; attacks.py
+# ends by sending it SIGTERM.
+ATTACK_PORT=$(free_port)
+"$SERVER" --db "$DSN" --listen "127.0.0.1:$ATTACK_PORT" --pool 4 --max-body-bytes 1048576 --request-timeout-s 2 \
+    --keep-alive-timeout-s 1 --shutdown-timeout-s 3 >"$WORK/attack.log" 2>&1 &
+ATTACK_PID=$!
+PIDS+=("$ATTACK_PID")
+wait_for_http "$ATTACK_PORT" "$ATTACK_PID" || { cat "$WORK/attack.log"; exit 1; }
+echo "== attacks: direct (port $ATTACK_PORT)"
+"$PY" test/http/attacks.py direct --url "http://127.0.0.1:$ATTACK_PORT" --pid "$ATTACK_PID" --server "$SERVER" --dsn "$DSN" \
+    --request-timeout 2 --keep-alive-timeout 1 --shutdown-timeout 3 --max-body-bytes 1048576 >"$WORK/attack_checks.log" 2>&1
+grep -v '^ok' "$WORK/attack_checks.log"
+tally "$WORK/attack_checks.log"
+for _ in $(seq 1 60); do kill -0 "$ATTACK_PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$ATTACK_PID" 2>/dev/null; then
+    kill -KILL "$ATTACK_PID"; wait "$ATTACK_PID" 2>/dev/null
+    TOTAL_FAILED=$((TOTAL_FAILED + 1)); echo "FAIL attacks: server still running after SIGTERM (killed)"
+else
+    wait "$ATTACK_PID"
+    rc=$?
+    if [[ $rc -eq 0 ]]; then
+        TOTAL_PASSED=$((TOTAL_PASSED + 1)); echo "ok   attacks: SIGTERM exit status 0"
+    else
+        TOTAL_FAILED=$((TOTAL_FAILED + 1)); echo "FAIL attacks: SIGTERM exit status $rc"; tail -n 20 "$WORK/attack.log"
+    fi
+fi
+KEEP=(); for pid in "${PIDS[@]}"; do [[ $pid == "$ATTACK_PID" ]] || KEEP+=("$pid"); done; PIDS=("${KEEP[@]}")
+
+echo "== attacks: through nginx (port $NGINX_PORT)"
+"$PY" test/http/attacks.py nginx --url "http://127.0.0.1:$NGINX_PORT" --dsn "$DSN" >"$WORK/nginx_attack_checks.log" 2>&1
+grep -v '^ok' "$WORK/nginx_attack_checks.log"
+tally "$WORK/nginx_attack_checks.log"
+
+echo "== database restarts (test/http/restart.sh, a cluster of its own)"
+SERVER="$SERVER" test/http/restart.sh >"$WORK/restart_checks.log" 2>&1
+grep -v '^ok' "$WORK/restart_checks.log"
+tally "$WORK/restart_checks.log"
 
 # ---------------------------------------------------------------- database unreachable
 DOWN_PORT=$(free_port)
