@@ -26,6 +26,7 @@
 // - at most `max_connections` connections are open; beyond that, accepting pauses.
 #pragma once
 
+#include "http/http_message.hpp"
 #include "http/log.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -56,28 +57,6 @@ struct TransportLimits {
     size_t max_connections = 10000;
 };
 
-// A request as the application sees it: the body has been read completely.
-struct HttpRequest {
-    std::string method;  // as sent (methods are case-sensitive)
-    std::string target;  // as sent
-    std::string path;    // the target's path, percent-decoded, without the query
-    std::vector<std::pair<std::string, std::string>> headers;  // in order, names as sent
-    std::string body;
-    std::string remote_address;
-
-    // The first value of a header (names compared case-insensitively), or nullptr.
-    const std::string *Header(std::string_view name) const;
-};
-
-struct HttpResponse {
-    int status = 200;
-    std::string body;
-    std::vector<std::pair<std::string, std::string>> headers;  // Content-Length is added
-    bool close = false;                                        // close the connection after it
-};
-
-using Reply = std::function<void(HttpResponse)>;
-
 // The application. Handle is called on the loop thread; `reply` must be called exactly once, on
 // the loop thread (post to the io_context from other threads).
 class RequestHandler {
@@ -85,14 +64,6 @@ public:
     virtual ~RequestHandler() = default;
     virtual void Handle(HttpRequest request, Reply reply) = 0;
 };
-
-// `{"detail": "<phrase>"}`: the body Starlette gives its own HTTP errors.
-HttpResponse DetailResponse(int status);
-const char *StatusPhrase(int status);  // Python's http.HTTPStatus phrase
-
-// The path of a request target: without the query, percent-decoded (as uvicorn gives it to
-// Starlette's router); an absolute-form target keeps only its path.
-std::string TargetPath(std::string_view target);
 
 class HttpServer {
 public:

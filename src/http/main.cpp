@@ -7,6 +7,7 @@
 // helper threads open database connections and compress large answers. SIGTERM or SIGINT stops
 // it gracefully: no new connections, idle and half-sent ones are closed, requests in flight are
 // answered (for at most --shutdown-timeout-s), then the process exits 0.
+#include "http/config.hpp"
 #include "http/http_transport.hpp"
 #include "http/log.hpp"
 #include "http/options.hpp"
@@ -41,7 +42,7 @@ void RaiseFileLimit(size_t wanted, pf_http::Logger &log) {
 int main(int argc, char **argv) {
     std::string message;
     int exit_code = 0;
-    std::optional<pf_http::Options> options = pf_http::ParseOptions(argc, argv, &message, &exit_code);
+    std::optional<pf_http::Options> options = pf_http::ParseOptions(argc, argv, pf_http::CurrentEnvironment(), &message, &exit_code);
     if (!options) {
         std::fputs(message.c_str(), exit_code == 0 ? stdout : stderr);
         return exit_code;
@@ -49,16 +50,21 @@ int main(int argc, char **argv) {
     std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
 
     pf_http::Logger log;
+    for (const std::string &note : options->config_notes) log.Line("note: " + note);
     RaiseFileLimit(options->max_connections, log);
     boost::asio::io_context ioc(1);
 
     pf_http::PgPool::Settings pool_settings;
     pool_settings.conninfo = options->db;
+    pool_settings.params = options->db_params;
+    pool_settings.tables_schema = options->tables_schema;
     pool_settings.size = options->pool;
     pool_settings.wait_ms = options->pool_wait_ms;
     pool_settings.statement_timeout_ms = options->statement_timeout_ms;
     pool_settings.connect_timeout_s = options->connect_timeout_s;
     pool_settings.schema = options->schema;
+    pool_settings.csrf = options->csrf_protection_enabled;
+    pool_settings.default_limit = options->default_limit;
     pf_http::PgPool pool(ioc, pool_settings, log);
 
     pf_http::PrefectApp app(ioc, *options, pool, log);

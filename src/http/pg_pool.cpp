@@ -35,18 +35,21 @@ const char *StatementName(Statement s) {
         case Statement::kCount: return "pf_count";
         case Statement::kPaginate: return "pf_paginate";
         case Statement::kFilterSql: return "pf_filter_sql";
+        case Statement::kCsrfToken: return "pf_csrf_token";
     }
     return "pf_filter";
 }
 
-const char *FunctionName(Statement s) {
+// The statement text after "SELECT <schema>.".
+const char *Call(Statement s) {
     switch (s) {
-        case Statement::kFilter: return "deployments_filter";
-        case Statement::kCount: return "deployments_count";
-        case Statement::kPaginate: return "deployments_paginate";
-        case Statement::kFilterSql: return "deployments_filter_sql";
+        case Statement::kFilter: return "deployments_filter($1::jsonb)::text";
+        case Statement::kCount: return "deployments_count($1::jsonb)::text";
+        case Statement::kPaginate: return "deployments_paginate($1::jsonb)::text";
+        case Statement::kFilterSql: return "deployments_filter_sql($1::jsonb)::text";
+        case Statement::kCsrfToken: return "csrf_token_for_client($1::text)";
     }
-    return "deployments_filter";
+    return "deployments_filter($1::jsonb)::text";
 }
 
 std::string Field(const PGresult *r, int code) {
@@ -71,16 +74,23 @@ bool ConnectionClassState(const std::string &sqlstate) {
 // non-blocking mode. Runs on a connector thread.
 ConnHandle OpenConnection(const PgPool::Settings &settings, std::string *why) {
     const std::string timeout = std::to_string(settings.connect_timeout_s);
-    // Earlier keywords are defaults that the expanded connection string overrides.
+    // Earlier keywords are defaults that later ones (and an expanded connection string) override.
     std::vector<const char *> keys = {"connect_timeout", "fallback_application_name"};
     std::vector<const char *> values = {timeout.c_str(), "prefect-filter-http"};
+    int expand_dbname = 0;
     if (!settings.conninfo.empty()) {
         keys.push_back("dbname");
         values.push_back(settings.conninfo.c_str());
+        expand_dbname = 1;
+    } else {
+        for (const auto &[key, value] : settings.params) {
+            keys.push_back(key.c_str());
+            values.push_back(value.c_str());
+        }
     }
     keys.push_back(nullptr);
     values.push_back(nullptr);
-    ConnHandle conn(PQconnectdbParams(keys.data(), values.data(), 1), [](PGconn *c) {
+    ConnHandle conn(PQconnectdbParams(keys.data(), values.data(), expand_dbname), [](PGconn *c) {
         if (c) PQfinish(c);
     });
     if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
@@ -96,6 +106,18 @@ ConnHandle OpenConnection(const PgPool::Settings &settings, std::string *why) {
     };
     const std::string set_timeout = "SET statement_timeout = " + std::to_string(settings.statement_timeout_ms);
     if (!exec_ok(Result(PQexec(conn.get(), set_timeout.c_str())), "SET statement_timeout")) return nullptr;
+    // Settings of the extension: values bound as parameters of set_config, never spliced.
+    auto set_config = [&](const char *name, const std::string &value) {
+        const char *params[2] = {name, value.c_str()};
+        return exec_ok(Result(PQexecParams(conn.get(), "SELECT pg_catalog.set_config($1, $2, false)", 2, nullptr,
+                                           params, nullptr, nullptr, 0)),
+                       "set_config");
+    };
+    if (settings.default_limit != 200 &&
+        !set_config("prefect_filter.default_limit", std::to_string(settings.default_limit)))
+        return nullptr;
+    if (!settings.tables_schema.empty() && !set_config("prefect_filter.schema", settings.tables_schema))
+        return nullptr;
     char *schema = PQescapeIdentifier(conn.get(), settings.schema.c_str(), settings.schema.size());
     if (schema == nullptr) {
         *why = "cannot quote the schema name";
@@ -103,9 +125,12 @@ ConnHandle OpenConnection(const PgPool::Settings &settings, std::string *why) {
     }
     const std::string quoted_schema = schema;
     PQfreemem(schema);
-    for (Statement s : {Statement::kFilter, Statement::kCount, Statement::kPaginate, Statement::kFilterSql}) {
+    std::vector<Statement> statements = {Statement::kFilter, Statement::kCount, Statement::kPaginate,
+                                         Statement::kFilterSql};
+    if (settings.csrf) statements.push_back(Statement::kCsrfToken);
+    for (Statement s : statements) {
         // The functions' text output is Prefect's body; ::text keeps it unchanged.
-        const std::string sql = "SELECT " + quoted_schema + "." + FunctionName(s) + "($1::jsonb)::text";
+        const std::string sql = "SELECT " + quoted_schema + "." + Call(s);
         if (!exec_ok(Result(PQprepare(conn.get(), StatementName(s), sql.c_str(), 1, nullptr)), "PREPARE"))
             return nullptr;
     }
@@ -247,8 +272,9 @@ private:
         const PGresult *r = first_.get();
         const ExecStatusType status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
         if (status == PGRES_TUPLES_OK) {
-            if (PQntuples(r) == 1 && PQnfields(r) == 1 && !PQgetisnull(r, 0, 0)) {
+            if (PQntuples(r) == 1 && PQnfields(r) == 1) {
                 out.kind = CallResult::kOk;
+                out.null = PQgetisnull(r, 0, 0) != 0;
                 out.value.assign(PQgetvalue(r, 0, 0), static_cast<size_t>(PQgetlength(r, 0, 0)));
             } else {
                 out.kind = CallResult::kInternal;

@@ -26,10 +26,18 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace pf_http {
 
-enum class Statement { kFilter, kCount, kPaginate, kFilterSql };
+enum class Statement {
+    kFilter,     // deployments_filter($1::jsonb)::text
+    kCount,      // deployments_count($1::jsonb)::text
+    kPaginate,   // deployments_paginate($1::jsonb)::text
+    kFilterSql,  // deployments_filter_sql($1::jsonb)::text (compile only: validation errors)
+    kCsrfToken,  // csrf_token_for_client($1::text): the client's unexpired token or NULL
+};
 
 struct CallResult {
     enum Kind {
@@ -39,18 +47,25 @@ struct CallResult {
         kInternal      // an answer we did not expect (NULL, wrong shape)
     } kind = kInternal;
     std::string value;
+    bool null = false;  // kOk with a SQL NULL (only kCsrfToken may return one)
     SqlError error;
 };
 
 class PgPool {
 public:
     struct Settings {
-        std::string conninfo;
+        std::string conninfo;  // a libpq connection string or URI (without a password), or
+        // libpq keyword/value pairs (from Prefect's settings, the password among them): never
+        // formatted into one string, never parsed as a connection string
+        std::vector<std::pair<std::string, std::string>> params;
         size_t size = 8;
         int wait_ms = 2000;
         int statement_timeout_ms = 30000;
         int connect_timeout_s = 5;
-        std::string schema = "prefect";
+        std::string schema = "prefect";  // of the extension's functions
+        bool csrf = false;                // prepare kCsrfToken (needs extension 0.2.0)
+        int default_limit = 200;          // SET prefect_filter.default_limit when not 200
+        std::string tables_schema;        // SET prefect_filter.schema when not empty
     };
     using Callback = std::function<void(CallResult)>;
 

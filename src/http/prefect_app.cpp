@@ -3,6 +3,7 @@
 #include "http/prefect_app.hpp"
 
 #include "http/gzip.hpp"
+#include "http/prefect_security.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -18,7 +19,7 @@ namespace {
 // Bodies and answers from this size on are parsed / compressed off the loop thread.
 constexpr size_t kOffloadBytes = 64 * 1024;
 
-const char kHealthPath[] = "/api/health";
+const char kHealthPath[] = "/health";  // inside the API mount (PREFECT_SERVER_API_BASE_PATH)
 
 struct Route {
     const char *path;
@@ -26,9 +27,9 @@ struct Route {
     Statement statement;
 };
 const Route kRoutes[] = {
-    {"/api/deployments/filter", Endpoint::kFilter, Statement::kFilter},
-    {"/api/deployments/count", Endpoint::kCount, Statement::kCount},
-    {"/api/deployments/paginate", Endpoint::kPaginate, Statement::kPaginate},
+    {"/deployments/filter", Endpoint::kFilter, Statement::kFilter},
+    {"/deployments/count", Endpoint::kCount, Statement::kCount},
+    {"/deployments/paginate", Endpoint::kPaginate, Statement::kPaginate},
 };
 
 const Route *FindRoute(const std::string &path) {
@@ -46,13 +47,22 @@ bool ContainsGzip(const std::string *accept_encoding) {
 struct PrefectApp::Call {
     HttpRequest request;
     Reply reply;
+    std::string app_path;  // the path inside the API mount
     const Route *route = nullptr;
     bool parse_as_json = false;
     ParsedBody body;  // its `text` points into request.body
 };
 
 PrefectApp::PrefectApp(asio::io_context &ioc, const Options &options, PgPool &pool, Logger &log)
-    : ioc_(ioc), options_(options), pool_(pool), log_(log), compute_(options.threads) {}
+    : ioc_(ioc),
+      options_(options),
+      pool_(pool),
+      log_(log),
+      cors_(options.cors_allowed_origins, options.cors_allowed_methods, options.cors_allowed_headers),
+      compute_(options.threads) {
+    base_path_ = options.base_path;
+    while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();  // Mount's rstrip("/")
+}
 
 PrefectApp::~PrefectApp() {
     compute_.join();
@@ -72,18 +82,62 @@ void PrefectApp::Offload(Work work, Then then) {
     });
 }
 
+// Prefect's middleware order, outermost first (server.py create_app / create_api_app):
+//   CsrfMiddleware -> CORSMiddleware -> Mount(base path) -> token_validation (auth)
+//   -> GZipMiddleware -> route (API version header, body, validation).
+// So a CSRF refusal wins over everything and carries no CORS headers; a preflight is answered
+// before auth; a 401 comes before the version check, the body and 404/405.
 void PrefectApp::Handle(HttpRequest request, Reply reply) {
     auto call = std::make_shared<Call>();
     call->request = std::move(request);
     call->reply = std::move(reply);
-    const std::string &method = call->request.method;
+    if (options_.csrf_protection_enabled) {
+        const CsrfStep step = CsrfFirstStep(call->request);
+        if (step == CsrfStep::kMissingToken || step == CsrfStep::kMissingClient)
+            return call->reply(CsrfRefusal(step));
+        if (step == CsrfStep::kLookUp) return CheckCsrfToken(call);
+    }
+    Dispatch(call);
+}
+
+// The token stored for the client (unexpired) must equal the one sent, compared in constant time.
+void PrefectApp::CheckCsrfToken(const std::shared_ptr<Call> &call) {
+    const std::string client = Latin1ToUtf8(*call->request.Header("Prefect-Csrf-Client"));
+    pool_.Run(Statement::kCsrfToken, client, [this, call](CallResult result) {
+        if (result.kind != CallResult::kOk) {
+            // Outside Prefect's API app a database error reaches Starlette's ServerErrorMiddleware.
+            if (result.kind == CallResult::kSqlError)
+                log_.Limited("database error", "CSRF token lookup failed: " + result.error.sqlstate + " " +
+                                                   result.error.message);
+            return call->reply(PlainText(500, "Internal Server Error"));
+        }
+        const std::string sent = Latin1ToUtf8(*call->request.Header("Prefect-Csrf-Token"));
+        if (result.null || !ConstantTimeEquals(result.value, sent)) return call->reply(CsrfInvalid());
+        Dispatch(call);
+    });
+}
+
+void PrefectApp::Dispatch(const std::shared_ptr<Call> &call) {
+    if (std::optional<HttpResponse> preflight = cors_.Preflight(call->request)) return call->reply(*preflight);
     const std::string &path = call->request.path;
-    if (path == kHealthPath) {
+    const std::string &method = call->request.method;
+    // Starlette's Mount(base_path) routes "<base>/..." to the API; anything else is Prefect's UI,
+    // which this server does not serve.
+    if (path.size() <= base_path_.size() || path.compare(0, base_path_.size(), base_path_) != 0 ||
+        path[base_path_.size()] != '/')
+        return Send(call, DetailAnswer(404, "Not Found"));
+    call->app_path = path.substr(base_path_.size());
+    if (options_.auth_string) {
+        if (std::optional<HttpResponse> refused =
+                CheckBasicAuth(*options_.auth_string, method, call->app_path, call->request.Header("Authorization")))
+            return Respond(call, std::move(*refused));
+    }
+    if (call->app_path == kHealthPath) {
         // GET /api/health -> true, no database round trip (Prefect's health_check).
         if (method == "GET" || method == "HEAD") return Send(call, {200, "true"});
         return Send(call, DetailAnswer(405, "Method Not Allowed"));
     }
-    call->route = FindRoute(path);
+    call->route = FindRoute(call->app_path);
     if (call->route == nullptr) return Send(call, DetailAnswer(404, "Not Found"));
     if (method != "POST") return Send(call, DetailAnswer(405, "Method Not Allowed"));
     try {
@@ -91,6 +145,11 @@ void PrefectApp::Handle(HttpRequest request, Reply reply) {
     } catch (const std::exception &e) {
         Fail(call, "reading the body", e);
     }
+}
+
+void PrefectApp::Respond(const std::shared_ptr<Call> &call, HttpResponse response) {
+    cors_.AddSimpleHeaders(call->request, &response);
+    call->reply(std::move(response));
 }
 
 void PrefectApp::Fail(const std::shared_ptr<Call> &call, const char *where, const std::exception &e) {
@@ -145,7 +204,9 @@ void PrefectApp::Query(const std::shared_ptr<Call> &call) {
     pool_.Run(call->route->statement, std::move(sql_body), [this, call](CallResult result) {
         try {
             switch (result.kind) {
-                case CallResult::kOk: return Send(call, {200, std::move(result.value)});
+                case CallResult::kOk:
+                    if (result.null) break;  // the functions never return NULL
+                    return Send(call, {200, std::move(result.value)});
                 case CallResult::kSqlError:
                     if (IsValidationSqlState(result.error.sqlstate)) return ValidationErrors(call, result.error);
                     // Prefect answers every database (DBAPI) error with 503, as retryable.
@@ -231,22 +292,22 @@ void PrefectApp::Send(const std::shared_ptr<Call> &call, Answer answer) {
     HttpResponse response;
     response.status = answer.status;
     response.headers.emplace_back("Content-Type", "application/json");
-    if (answer.status == 405) response.headers.emplace_back("Allow", call->request.path == kHealthPath ? "GET" : "POST");
+    if (answer.status == 405) response.headers.emplace_back("Allow", call->app_path == kHealthPath ? "GET" : "POST");
     const bool compress =
         answer.body.size() >= kGzipMinimumSize && ContainsGzip(call->request.Header("Accept-Encoding"));
     if (answer.body.size() >= kGzipMinimumSize) response.headers.emplace_back("Vary", "Accept-Encoding");
     if (!compress) {
         response.body = std::move(answer.body);
-        return call->reply(std::move(response));
+        return Respond(call, std::move(response));
     }
-    auto finish = [call, response](std::optional<std::string> gz, std::string plain) mutable {
+    auto finish = [this, call, response](std::optional<std::string> gz, std::string plain) mutable {
         if (gz) {
             response.headers.emplace_back("Content-Encoding", "gzip");
             response.body = std::move(*gz);
         } else {
             response.body = std::move(plain);
         }
-        call->reply(std::move(response));
+        Respond(call, std::move(response));
     };
     const int level = options_.gzip_level;
     if (answer.body.size() < kOffloadBytes) {

@@ -12,6 +12,7 @@
 #include "http/options.hpp"
 #include "http/pg_pool.hpp"
 #include "http/prefect_http.hpp"
+#include "http/prefect_security.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -33,6 +34,9 @@ public:
     struct Call;  // one request on its way through (prefect_app.cpp)
 
 private:
+    void CheckCsrfToken(const std::shared_ptr<Call> &call);
+    void Dispatch(const std::shared_ptr<Call> &call);
+    void Respond(const std::shared_ptr<Call> &call, HttpResponse response);  // adds CORS headers
     void Deployments(const std::shared_ptr<Call> &call);
     void Parsed(const std::shared_ptr<Call> &call);
     void Query(const std::shared_ptr<Call> &call);
@@ -47,6 +51,8 @@ private:
     const Options &options_;
     PgPool &pool_;
     Logger &log_;
+    CorsPolicy cors_;
+    std::string base_path_;  // without a trailing '/'
     boost::asio::thread_pool compute_;
 };
 

@@ -32,20 +32,6 @@ std::string Dump(const OJson &j) {
     return j.dump(-1, ' ', false, OJson::error_handler_t::replace);
 }
 
-// Header bytes are Latin-1 code points in Starlette; JSON wants UTF-8.
-std::string Latin1ToUtf8(std::string_view s) {
-    std::string out;
-    for (unsigned char c : s) {
-        if (c < 0x80) {
-            out += static_cast<char>(c);
-        } else {
-            out += static_cast<char>(0xC0 | (c >> 6));
-            out += static_cast<char>(0x80 | (c & 0x3F));
-        }
-    }
-    return out;
-}
-
 // Python's int(str) on a Latin-1 string: surrounding whitespace, an optional sign, decimal
 // digits with single underscores between them. Saturates far beyond any version number.
 bool PythonInt(std::string_view s, int64_t *out) {
@@ -267,6 +253,20 @@ OJson PydanticError(const SqlError &error, std::string_view msg, const OJson &lo
 }
 
 }  // namespace
+
+// Header bytes are Latin-1 code points in Starlette; JSON wants UTF-8.
+std::string Latin1ToUtf8(std::string_view s) {
+    std::string out;
+    for (unsigned char c : s) {
+        if (c < 0x80) {
+            out += static_cast<char>(c);
+        } else {
+            out += static_cast<char>(0xC0 | (c >> 6));
+            out += static_cast<char>(0x80 | (c & 0x3F));
+        }
+    }
+    return out;
+}
 
 const std::vector<std::string> &BodyFields(Endpoint endpoint) {
     static const std::vector<std::string> kFilter = {

@@ -37,6 +37,9 @@ Answer DetailAnswer(int status, const std::string &detail);  // {"detail": "..."
 Answer InternalServerError();                                // 500 {"exception_message": ...}
 Answer ServiceUnavailable();                                 // 503 {"exception_message": ...}
 
+// Header bytes are Latin-1 code points in Starlette; this is their UTF-8 text.
+std::string Latin1ToUtf8(std::string_view s);
+
 // EnforceMinimumAPIVersion(minimum_api_version="0.8.0"). `value` is null when the header is
 // absent. Header bytes are taken as Latin-1, as Starlette decodes them.
 std::optional<Answer> CheckApiVersion(const std::string *value);

@@ -122,26 +122,32 @@ tally "$WORK/main_checks.log"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 NGINX_PORT=$(free_port)
 PREFECT_PORT=$(free_port)
-mkdir -p "$WORK/nginx/tmp" "$WORK/prefect/api"
-chmod -R 777 "$WORK/nginx/tmp"
+mkdir -p "$WORK/prefect/api"
 echo "stub-prefect" >"$WORK/prefect/api/version"
 "$PY" -m http.server "$PREFECT_PORT" --bind 127.0.0.1 --directory "$WORK/prefect" >"$WORK/prefect.log" 2>&1 &
 PIDS+=($!)
-cat >"$WORK/nginx/nginx.conf" <<CONF
+# start_nginx NAME UPSTREAM_PORT: an nginx configured with doc/http.md's snippet, the three paths
+# to the server on UPSTREAM_PORT and everything else to the stand-in Prefect; sets NGINX_PORT.
+start_nginx() {
+    local dir=$WORK/$1 upstream=$2
+    NGINX_PORT=$(free_port)
+    mkdir -p "$dir/tmp"
+    chmod -R 777 "$dir/tmp"
+    cat >"$dir/nginx.conf" <<CONF
 worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
 events { worker_connections 1024; }  # attacks.py nginx holds ~270 slow client connections
 http {
-    access_log $WORK/nginx/access.log;
-    client_body_temp_path $WORK/nginx/tmp/body;
-    proxy_temp_path $WORK/nginx/tmp/proxy;
-    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-    scgi_temp_path $WORK/nginx/tmp/scgi;
+    access_log $dir/access.log;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
 
     upstream prefect_server { server 127.0.0.1:$PREFECT_PORT; }
-$(sed -n '/^upstream prefect_filter/,/^}/p' doc/http.md | sed 's/127.0.0.1:4300/127.0.0.1:'"$MAIN_PORT"'/')
+$(sed -n '/^upstream prefect_filter/,/^}/p' doc/http.md | sed 's/127.0.0.1:4300/127.0.0.1:'"$upstream"'/')
     server {
         listen 127.0.0.1:$NGINX_PORT;
 $(sed -n '/^# BEGIN nginx locations/,/^# END nginx locations/p' doc/http.md | grep -v '^#')
@@ -149,11 +155,13 @@ $(sed -n '/^# BEGIN nginx locations/,/^# END nginx locations/p' doc/http.md | gr
     }
 }
 CONF
-"$NGINX" -t -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" >"$WORK/nginx_t.log" 2>&1 || { cat "$WORK/nginx_t.log" "$WORK/nginx/nginx.conf"; exit 1; }
-"$NGINX" -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 &
-NGINX_PID=$!
-PIDS+=("$NGINX_PID")
-wait_for_http "$NGINX_PORT" "$NGINX_PID" || { cat "$WORK/nginx.log" "$WORK/nginx/error.log"; exit 1; }
+    "$NGINX" -t -c "$dir/nginx.conf" -p "$dir" >"$dir/nginx_t.log" 2>&1 || { cat "$dir/nginx_t.log" "$dir/nginx.conf"; exit 1; }
+    "$NGINX" -c "$dir/nginx.conf" -p "$dir" -g 'daemon off;' >"$dir/nginx.log" 2>&1 &
+    local pid=$!
+    PIDS+=("$pid")
+    wait_for_http "$NGINX_PORT" "$pid" || { cat "$dir/nginx.log" "$dir/error.log"; exit 1; }
+}
+start_nginx nginx "$MAIN_PORT"
 echo "== checks: through nginx (port $NGINX_PORT)"
 "$PY" test/http/checks.py nginx --url "http://127.0.0.1:$NGINX_PORT" --dsn "$DSN" >"$WORK/nginx_checks.log" 2>&1
 grep -v '^ok' "$WORK/nginx_checks.log"
@@ -197,6 +205,56 @@ echo "== database restarts (test/http/restart.sh, a cluster of its own)"
 SERVER="$SERVER" test/http/restart.sh >"$WORK/restart_checks.log" 2>&1
 grep -v '^ok' "$WORK/restart_checks.log"
 tally "$WORK/restart_checks.log"
+
+# ---------------------------------------------------------------- Prefect's protections, from Prefect's environment only
+# The server gets no flags at all: database, listen address, auth and CSRF come from the
+# variables a Prefect server reads (the auth string never on a command line).
+SECURE_PORT=$(free_port)
+export PF_TEST_AUTH_STRING="admin:pf-test-$$-$RANDOM"
+env -i PATH="$PATH" \
+    PREFECT_API_DATABASE_CONNECTION_URL="postgresql+asyncpg://$PGUSER@/$DB?host=$PGHOST&port=$PGPORT" \
+    PREFECT_SERVER_API_HOST=127.0.0.1 PREFECT_SERVER_API_PORT="$SECURE_PORT" \
+    PREFECT_SERVER_API_AUTH_STRING="$PF_TEST_AUTH_STRING" PREFECT_SERVER_CSRF_PROTECTION_ENABLED=true \
+    "$SERVER" >"$WORK/secure.log" 2>&1 &
+SECURE_PID=$!
+PIDS+=("$SECURE_PID")
+wait_for_http "$SECURE_PORT" "$SECURE_PID" || { cat "$WORK/secure.log"; exit 1; }
+echo "== Prefect's protections: auth + CSRF + CORS (port $SECURE_PORT, environment only)"
+"$PY" test/http/security_checks.py secure --url "http://127.0.0.1:$SECURE_PORT" --dsn "$DSN" >"$WORK/secure_checks.log" 2>&1
+grep -v '^ok' "$WORK/secure_checks.log"
+tally "$WORK/secure_checks.log"
+start_nginx nginx_secure "$SECURE_PORT"
+echo "== Prefect's protections through nginx (port $NGINX_PORT)"
+"$PY" test/http/security_checks.py nginx --url "http://127.0.0.1:$NGINX_PORT" --dsn "$DSN" >"$WORK/secure_nginx_checks.log" 2>&1
+grep -v '^ok' "$WORK/secure_nginx_checks.log" | tail -n 20
+tally "$WORK/secure_nginx_checks.log"
+echo "== Prefect's clients' bodies (with auth and CSRF, through nginx)"
+CSRF_CLIENT="pf-shapes-$$"
+CSRF_TOKEN=$(psql -X -q -At -d "$DB" -v client="$CSRF_CLIENT" <<'SQL'
+INSERT INTO prefect.csrf_token (token, client, expiration)
+VALUES (md5(random()::text) || md5(random()::text), :'client', now() + interval '1 hour') RETURNING token;
+SQL
+)
+PF_TEST_HEADERS_JSON=$("$PY" -c 'import base64, json, os, sys
+print(json.dumps({"Authorization": "Basic " + base64.b64encode(os.environ["PF_TEST_AUTH_STRING"].encode()).decode(),
+                  "Prefect-Csrf-Token": sys.argv[1], "Prefect-Csrf-Client": sys.argv[2]}))' "$CSRF_TOKEN" "$CSRF_CLIENT")
+export PF_TEST_HEADERS_JSON
+"$PY" test/http/client_shapes.py --url "http://127.0.0.1:$NGINX_PORT" --dsn "$DSN" >"$WORK/shapes_checks.log" 2>&1
+grep -v '^ok' "$WORK/shapes_checks.log" | tail -n 20
+tally "$WORK/shapes_checks.log"
+
+# ---------------------------------------------------------------- base path and default limit
+LIMIT_PORT=$(free_port)
+env -i PATH="$PATH" PREFECT_SERVER_DATABASE_CONNECTION_URL="postgresql+asyncpg://$PGUSER@/$DB?host=$PGHOST&port=$PGPORT" \
+    PREFECT_SERVER_API_BASE_PATH=/v2/api/ PREFECT_SERVER_API_DEFAULT_LIMIT=5 \
+    "$SERVER" --listen "127.0.0.1:$LIMIT_PORT" >"$WORK/limit.log" 2>&1 &
+LIMIT_PID=$!
+PIDS+=("$LIMIT_PID")
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$LIMIT_PORT/v2/api/health" && break; sleep 0.05; done
+echo "== base path /v2/api and default limit 5 (port $LIMIT_PORT)"
+"$PY" test/http/security_checks.py limit --base /v2/api --url "http://127.0.0.1:$LIMIT_PORT" --dsn "$DSN" >"$WORK/limit_checks.log" 2>&1
+grep -v '^ok' "$WORK/limit_checks.log"
+tally "$WORK/limit_checks.log"
 
 # ---------------------------------------------------------------- database unreachable
 DOWN_PORT=$(free_port)
