@@ -60,6 +60,12 @@ if [[ -x test/http/run.sh ]]; then
     record "http tests" $?
 fi
 
+if [[ -x test/prefect_schema/run.sh ]]; then
+    echo "== Prefect's own database (schemas made by Prefect's migrations)"
+    test/prefect_schema/run.sh
+    record "prefect database tests" $?
+fi
+
 if grep -q "server process .* was terminated\|PANIC" "$PG_TMP_DIR/server.log"; then
     echo "server log shows a crash:"; grep -n "terminated\|PANIC" "$PG_TMP_DIR/server.log"
     record "server log" 1

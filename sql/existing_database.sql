@@ -34,7 +34,8 @@ INSERT INTO prefect.deployment (id, name, flow_id) VALUES
   ('0d000000-0000-0000-0000-000000000009', 'in-prefect', '0f000000-0000-0000-0000-000000000009');
 
 SELECT json_array_length(prefect.deployments_filter('{}')) AS n, prefect.deployments_filter('{}')::jsonb -> 0 ->> 'name' AS first;
-SHOW prefect_filter.schema;
+SHOW prefect_filter.schema;          -- empty (the default): the schema is found by itself
+SELECT prefect.tables_schema();      -- the extension's own tables are in prefect
 SET LOCAL prefect_filter.schema = 'public';
 SELECT e->>'name' AS name FROM json_array_elements(prefect.deployments_filter('{}')) e;
 SELECT e->>'name' AS name

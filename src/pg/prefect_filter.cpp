@@ -16,6 +16,7 @@
 #include "output/datetime.hpp"
 #include "pg/plan_cache.hpp"
 #include "pg/render.hpp"
+#include "pg/tables_schema.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -25,6 +26,7 @@ PG_FUNCTION_INFO_V1(pf_deployments_filter);
 PG_FUNCTION_INFO_V1(pf_deployments_count);
 PG_FUNCTION_INFO_V1(pf_deployments_paginate);
 PG_FUNCTION_INFO_V1(pf_deployments_filter_sql);
+PG_FUNCTION_INFO_V1(pf_tables_schema);
 }
 
 namespace prefect_filter {
@@ -34,7 +36,8 @@ namespace {
 char *schema_setting = nullptr;  // GUC prefect_filter.schema
 int default_limit_setting = 200;  // GUC prefect_filter.default_limit (Prefect's PREFECT_SERVER_API_DEFAULT_LIMIT)
 
-const char *SchemaSetting(void) { return schema_setting && schema_setting[0] ? schema_setting : "prefect"; }
+// Where Prefect's tables are: the setting, or found (tables_schema.hpp).
+const char *SchemaSetting(void) { return TablesSchema(schema_setting); }
 
 struct CompiledHolder {
     CompiledRequest *request;
@@ -193,6 +196,12 @@ void Connect(void) {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "prefect_filter: SPI_connect failed");
 }
 
+// SPI, and the check that we serve the Prefect database version the tables belong to.
+void ConnectToTables(void) {
+    Connect();
+    CheckPrefectHead(SchemaSetting());
+}
+
 void Finish(void) {
     if (SPI_finish() != SPI_OK_FINISH) elog(ERROR, "prefect_filter: SPI_finish failed");
 }
@@ -206,9 +215,9 @@ using namespace prefect_filter;
 void _PG_init(void) {
     DefineCustomStringVariable("prefect_filter.schema",
                                "Schema holding Prefect's tables that the filter functions read.",
-                               "Default \"prefect\" (the extension's own tables). Set it to \"public\" to "
-                               "serve the functions over a Prefect server's own database.",
-                               &schema_setting, "prefect", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                               "Empty (the default): found by itself, \"prefect\" where the extension's own "
+                               "tables are, else \"public\" in a database Prefect migrated.",
+                               &schema_setting, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("prefect_filter.default_limit",
                             "Default and maximum \"limit\" of a request body (Prefect's PREFECT_SERVER_API_DEFAULT_LIMIT).",
                             "A body without \"limit\" gets this many rows; a larger \"limit\" is an error.",
@@ -216,10 +225,15 @@ void _PG_init(void) {
     MarkGUCPrefixReserved("prefect_filter");
 }
 
+// prefect.tables_schema(): where the functions read Prefect's tables (tables_schema.hpp).
+extern "C" Datum pf_tables_schema(PG_FUNCTION_ARGS) {
+    PG_RETURN_TEXT_P(cstring_to_text(SchemaSetting()));
+}
+
 extern "C" Datum pf_deployments_filter(PG_FUNCTION_ARGS) {
     const CompiledRequest *req = CompileBody(fcinfo, Endpoint::kFilter);
     StringInfo out = NewResultBuffer();  // caller's context: survives SPI_finish
-    Connect();
+    ConnectToTables();
     DestReceiver *page = CreatePageReceiver();
     Execute(req->rows, page);
     FinishPage(out, page, req->related);
@@ -229,7 +243,7 @@ extern "C" Datum pf_deployments_filter(PG_FUNCTION_ARGS) {
 
 extern "C" Datum pf_deployments_count(PG_FUNCTION_ARGS) {
     const CompiledRequest *req = CompileBody(fcinfo, Endpoint::kCount);
-    Connect();
+    ConnectToTables();
     int64 count = ExecuteCount(req->count);
     Finish();
     PG_RETURN_INT64(count);
@@ -239,7 +253,7 @@ extern "C" Datum pf_deployments_paginate(PG_FUNCTION_ARGS) {
     const CompiledRequest *req = CompileBody(fcinfo, Endpoint::kPaginate);
     StringInfo out = NewResultBuffer();
     appendStringInfoString(out, "{\"results\":");
-    Connect();
+    ConnectToTables();
     // All statements run read-only in the caller's snapshot, so count matches the results.
     DestReceiver *page = CreatePageReceiver();
     Execute(req->rows, page);

@@ -1,0 +1,1 @@
+"""Stand-in package; see prefect/__init__.py."""

@@ -1,0 +1,4 @@
+"""Stand-in: ReceivedEvent, named in Pydantic(...) columns (DDL: jsonb)."""
+
+
+class ReceivedEvent: pass

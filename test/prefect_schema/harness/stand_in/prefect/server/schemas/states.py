@@ -1,0 +1,4 @@
+"""Stand-in: StateDetails, named in Pydantic(...) columns (DDL: jsonb regardless)."""
+
+
+class StateDetails: pass
