@@ -70,9 +70,15 @@ bool ConnectionClassState(const std::string &sqlstate) {
     return sqlstate.rfind("08", 0) == 0 || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
 }
 
+// libpq writes notices (and the FATAL a backend sends before it closes) straight to stderr by
+// default; they go through the logger instead, as one kind of rate-limited line.
+void LogNotice(void *logger, const char *message) {
+    static_cast<Logger *>(logger)->Limited("database notice", "database: " + Trimmed(message));
+}
+
 // Blocking: connect, set the statement timeout, prepare the four statements, switch to
 // non-blocking mode. Runs on a connector thread.
-ConnHandle OpenConnection(const PgPool::Settings &settings, std::string *why) {
+ConnHandle OpenConnection(const PgPool::Settings &settings, Logger &log, std::string *why) {
     const std::string timeout = std::to_string(settings.connect_timeout_s);
     // Earlier keywords are defaults that later ones (and an expanded connection string) override.
     std::vector<const char *> keys = {"connect_timeout", "fallback_application_name"};
@@ -97,6 +103,7 @@ ConnHandle OpenConnection(const PgPool::Settings &settings, std::string *why) {
         *why = conn ? Trimmed(PQerrorMessage(conn.get())) : "out of memory";
         return nullptr;
     }
+    PQsetNoticeProcessor(conn.get(), LogNotice, &log);
     auto exec_ok = [&](const Result &r, const char *what) {
         if (r && (PQresultStatus(r.get()) == PGRES_COMMAND_OK || PQresultStatus(r.get()) == PGRES_TUPLES_OK))
             return true;
@@ -424,9 +431,9 @@ private:
     // Opens a connection on a connector thread for `job`; open_ already counts it.
     void Open(const std::shared_ptr<Job> &job) {
         auto guard = asio::make_work_guard(ioc_);  // the loop keeps running while we connect
-        asio::post(connector_, [weak = weak_from_this(), settings = settings_, job, guard]() {
+        asio::post(connector_, [weak = weak_from_this(), settings = settings_, &log = log_, job, guard]() {
             std::string why;
-            ConnHandle conn = OpenConnection(settings, &why);
+            ConnHandle conn = OpenConnection(settings, log, &why);
             asio::post(guard.get_executor(), [weak, job, conn, why] {
                 if (auto self = weak.lock()) self->Opened(job, conn, why);
             });
