@@ -29,29 +29,6 @@ struct ResultDeleter {
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 using ConnHandle = std::shared_ptr<PGconn>;  // PQfinish on release
 
-const char *StatementName(Statement s) {
-    switch (s) {
-        case Statement::kFilter: return "pf_filter";
-        case Statement::kCount: return "pf_count";
-        case Statement::kPaginate: return "pf_paginate";
-        case Statement::kFilterSql: return "pf_filter_sql";
-        case Statement::kCsrfToken: return "pf_csrf_token";
-    }
-    return "pf_filter";
-}
-
-// The statement text after "SELECT <schema>.".
-const char *Call(Statement s) {
-    switch (s) {
-        case Statement::kFilter: return "deployments_filter($1::jsonb)::text";
-        case Statement::kCount: return "deployments_count($1::jsonb)::text";
-        case Statement::kPaginate: return "deployments_paginate($1::jsonb)::text";
-        case Statement::kFilterSql: return "deployments_filter_sql($1::jsonb)::text";
-        case Statement::kCsrfToken: return "csrf_token_for_client($1::text)";
-    }
-    return "deployments_filter($1::jsonb)::text";
-}
-
 std::string Field(const PGresult *r, int code) {
     const char *v = PQresultErrorField(r, code);
     return v ? v : "";
@@ -132,13 +109,12 @@ ConnHandle OpenConnection(const PgPool::Settings &settings, Logger &log, std::st
     }
     const std::string quoted_schema = schema;
     PQfreemem(schema);
-    std::vector<Statement> statements = {Statement::kFilter, Statement::kCount, Statement::kPaginate,
-                                         Statement::kFilterSql};
-    if (settings.csrf) statements.push_back(Statement::kCsrfToken);
-    for (Statement s : statements) {
+    for (const StatementSpec &spec : kStatements) {
+        if (spec.only_with_csrf && !settings.csrf) continue;
         // The functions' text output is Prefect's body; ::text keeps it unchanged.
-        const std::string sql = "SELECT " + quoted_schema + "." + Call(s);
-        if (!exec_ok(Result(PQprepare(conn.get(), StatementName(s), sql.c_str(), 1, nullptr)), "PREPARE"))
+        const std::string sql =
+            spec.in_extension_schema ? "SELECT " + quoted_schema + "." + spec.call : std::string(spec.call);
+        if (!exec_ok(Result(PQprepare(conn.get(), spec.prepared_name, sql.c_str(), 1, nullptr)), "PREPARE"))
             return nullptr;
     }
     if (PQsetnonblocking(conn.get(), 1) != 0) {
@@ -199,7 +175,7 @@ public:
         first_.reset();
         const char *params[1] = {body.c_str()};
         const int lengths[1] = {static_cast<int>(body.size())};
-        if (!PQsendQueryPrepared(conn_.get(), StatementName(statement), 1, params, lengths, nullptr, 0))
+        if (!PQsendQueryPrepared(conn_.get(), StatementOf(statement).prepared_name, 1, params, lengths, nullptr, 0))
             return Fail(Trimmed(PQerrorMessage(conn_.get())));
         Flush();
     }

@@ -18,6 +18,7 @@
 // - The body is always bound as parameter $1 of a prepared statement, never spliced into SQL.
 #pragma once
 
+#include "http/endpoints.hpp"
 #include "http/log.hpp"
 #include "http/prefect_http.hpp"
 
@@ -30,14 +31,6 @@
 #include <vector>
 
 namespace pf_http {
-
-enum class Statement {
-    kFilter,     // deployments_filter($1::jsonb)::text
-    kCount,      // deployments_count($1::jsonb)::text
-    kPaginate,   // deployments_paginate($1::jsonb)::text
-    kFilterSql,  // deployments_filter_sql($1::jsonb)::text (compile only: validation errors)
-    kCsrfToken,  // csrf_token_for_client($1::text): the client's unexpired token or NULL
-};
 
 struct CallResult {
     enum Kind {

@@ -21,20 +21,11 @@ constexpr size_t kOffloadBytes = 64 * 1024;
 
 const char kHealthPath[] = "/health";  // inside the API mount (PREFECT_SERVER_API_BASE_PATH)
 
-struct Route {
-    const char *path;
-    Endpoint endpoint;
-    Statement statement;
-};
-const Route kRoutes[] = {
-    {"/deployments/filter", Endpoint::kFilter, Statement::kFilter},
-    {"/deployments/count", Endpoint::kCount, Statement::kCount},
-    {"/deployments/paginate", Endpoint::kPaginate, Statement::kPaginate},
-};
+const char kReadyPath[] = "/ready";    // Prefect's readiness probe (api/root.py)
 
-const Route *FindRoute(const std::string &path) {
-    for (const Route &r : kRoutes)
-        if (path == r.path) return &r;
+const EndpointSpec *FindEndpoint(const std::string &path) {
+    for (const EndpointSpec &e : kEndpoints)
+        if (path == e.path) return &e;
     return nullptr;
 }
 
@@ -48,7 +39,7 @@ struct PrefectApp::Call {
     HttpRequest request;
     Reply reply;
     std::string app_path;  // the path inside the API mount
-    const Route *route = nullptr;
+    const EndpointSpec *route = nullptr;
     bool parse_as_json = false;
     ParsedBody body;  // its `text` points into request.body
 };
@@ -137,7 +128,11 @@ void PrefectApp::Dispatch(const std::shared_ptr<Call> &call) {
         if (method == "GET" || method == "HEAD") return Send(call, {200, "true"});
         return Send(call, DetailAnswer(405, "Method Not Allowed"));
     }
-    call->route = FindRoute(call->app_path);
+    if (call->app_path == kReadyPath) {
+        if (method != "GET" && method != "HEAD") return Send(call, DetailAnswer(405, "Method Not Allowed"));
+        return Ready(call);
+    }
+    call->route = FindEndpoint(call->app_path);
     if (call->route == nullptr) return Send(call, DetailAnswer(404, "Not Found"));
     if (method != "POST") return Send(call, DetailAnswer(405, "Method Not Allowed"));
     try {
@@ -145,6 +140,16 @@ void PrefectApp::Dispatch(const std::shared_ptr<Call> &call) {
     } catch (const std::exception &e) {
         Fail(call, "reading the body", e);
     }
+}
+
+// GET /api/ready: Prefect's readiness check. A route of Prefect's routers, so the API version
+// header applies; 200 {"message": "OK"} when a query reaches the database, else 503.
+void PrefectApp::Ready(const std::shared_ptr<Call> &call) {
+    if (auto refused = CheckApiVersion(call->request.Header("X-Prefect-Api-Version"))) return Send(call, *refused);
+    pool_.Run(Statement::kReady, "", [this, call](CallResult result) {
+        if (result.kind == CallResult::kOk && !result.null) return Send(call, {200, R"({"message":"OK"})"});
+        Send(call, {503, R"({"message":"Database is not available"})"});
+    });
 }
 
 void PrefectApp::Respond(const std::shared_ptr<Call> &call, HttpResponse response) {
@@ -292,7 +297,8 @@ void PrefectApp::Send(const std::shared_ptr<Call> &call, Answer answer) {
     HttpResponse response;
     response.status = answer.status;
     response.headers.emplace_back("Content-Type", "application/json");
-    if (answer.status == 405) response.headers.emplace_back("Allow", call->app_path == kHealthPath ? "GET" : "POST");
+    if (answer.status == 405)
+        response.headers.emplace_back("Allow", call->app_path == kHealthPath || call->app_path == kReadyPath ? "GET" : "POST");
     const bool compress =
         answer.body.size() >= kGzipMinimumSize && ContainsGzip(call->request.Header("Accept-Encoding"));
     if (answer.body.size() >= kGzipMinimumSize) response.headers.emplace_back("Vary", "Accept-Encoding");

@@ -36,6 +36,7 @@ public:
 private:
     void CheckCsrfToken(const std::shared_ptr<Call> &call);
     void Dispatch(const std::shared_ptr<Call> &call);
+    void Ready(const std::shared_ptr<Call> &call);
     void Respond(const std::shared_ptr<Call> &call, HttpResponse response);  // adds CORS headers
     void Deployments(const std::shared_ptr<Call> &call);
     void Parsed(const std::shared_ptr<Call> &call);

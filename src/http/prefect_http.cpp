@@ -268,19 +268,9 @@ std::string Latin1ToUtf8(std::string_view s) {
     return out;
 }
 
-const std::vector<std::string> &BodyFields(Endpoint endpoint) {
-    static const std::vector<std::string> kFilter = {
-        "limit", "offset", "flows", "flow_runs", "task_runs", "deployments", "work_pools", "work_pool_queues", "sort"};
-    static const std::vector<std::string> kCount = {"flows",       "flow_runs",  "task_runs",
-                                                    "deployments", "work_pools", "work_pool_queues"};
-    static const std::vector<std::string> kPaginate = {
-        "limit", "page", "flows", "flow_runs", "task_runs", "deployments", "work_pools", "work_pool_queues", "sort"};
-    switch (endpoint) {
-        case Endpoint::kFilter: return kFilter;
-        case Endpoint::kCount: return kCount;
-        case Endpoint::kPaginate: return kPaginate;
-    }
-    return kFilter;
+std::vector<std::string> BodyFields(Endpoint endpoint) {
+    const EndpointSpec &spec = EndpointOf(endpoint);
+    return std::vector<std::string>(spec.body_fields, spec.body_fields + spec.body_field_count);
 }
 
 Answer DetailAnswer(int status, const std::string &detail) {
@@ -407,7 +397,7 @@ Answer NotAnObjectAnswer(Endpoint endpoint, const OJson &body) {
 
 std::string SqlBodyText(Endpoint endpoint, const ParsedBody &body) {
     if (body.kind != ParsedBody::kObject) return "{}";
-    const std::vector<std::string> &fields = BodyFields(endpoint);
+    const std::vector<std::string> fields = BodyFields(endpoint);
     auto known = [&](const std::string &key) {
         for (const std::string &f : fields)
             if (f == key) return true;

@@ -10,6 +10,8 @@
 //   fastapi/routing.py, dependencies/utils.py  body parsing, json_invalid, "missing" errors
 #pragma once
 
+#include "http/endpoints.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -21,11 +23,8 @@ namespace pf_http {
 
 using OJson = nlohmann::ordered_json;  // keeps key order, like a Python dict
 
-enum class Endpoint { kFilter, kCount, kPaginate };
-
-// The body fields of a route in the order FastAPI validates them (the LimitBody dependency
-// first, then the route's own Body parameters in signature order).
-const std::vector<std::string> &BodyFields(Endpoint endpoint);
+// The body fields of a route in the order FastAPI validates them (endpoints.hpp).
+std::vector<std::string> BodyFields(Endpoint endpoint);
 
 // An answer to send: status and JSON text.
 struct Answer {

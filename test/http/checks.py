@@ -290,6 +290,12 @@ def run_transport(c, dsn):
     # other paths and methods, health
     status, h, data = c.request("GET", "/api/health")
     check("GET /api/health -> true", status == 200 and data == b"true" and h.get("content-type") == "application/json", f"{status} {data!r}")
+    status, h, data = c.request("GET", "/api/ready")
+    check("GET /api/ready -> 200 OK (the database answers)", status == 200 and json.loads(data) == {"message": "OK"}, f"{status} {data!r}")
+    status, h, data = c.request("GET", "/api/ready", headers={"X-Prefect-Api-Version": "0.1.0"})
+    check("GET /api/ready checks the API version header (a route of Prefect's routers)", status == 400, f"{status} {data!r}")
+    status, h, data = c.request("POST", "/api/ready", "{}")
+    check("POST /api/ready -> 405 Allow: GET", status == 405 and h.get("allow") == "GET", f"{status} {h}")
     status, h, data = c.request("GET", "/api/deployments/filter")
     check("GET on a POST route -> 405", status == 405 and json.loads(data) == {"detail": "Method Not Allowed"}, f"{status} {data!r}")
     status, h, data = c.request("POST", "/api/flows/filter", "{}", {"Content-Type": "application/json"})
@@ -401,6 +407,9 @@ def down_checks(args):
     check("database unreachable -> 503", status == 503 and json.loads(data) == {"exception_message": "Service Unavailable"}, f"{status} {data!r}")
     status, h, data = c.request("GET", "/api/health")
     check("database unreachable: /api/health still true", status == 200 and data == b"true", f"{status}")
+    status, h, data = c.request("GET", "/api/ready")
+    check("database unreachable: /api/ready -> 503 Database is not available",
+          status == 503 and json.loads(data) == {"message": "Database is not available"}, f"{status} {data!r}")
     check("database unreachable: malformed JSON still 422", c.post("filter", "{")[0] == 422)
 
 

@@ -134,6 +134,7 @@ def secure_checks(args):
         want_filter)
     row("health without anything", "GET", base + "/health", {}, None, 200, b"true")
     row("HEAD health without credentials", "HEAD", base + "/health", {}, None, 401)
+    row("ready without anything", "GET", base + "/ready", {}, None, 200, {"message": "OK"})
     row("GET deployments path without credentials", "GET", filter_path, {}, None, 401, UNAUTH)
     row("GET deployments path with credentials", "GET", filter_path, {"Authorization": basic}, None, 405,
         {"detail": "Method Not Allowed"})
