@@ -1232,6 +1232,11 @@ std::string PrintConfig(const Options &o, const ConfigSources &s) {
     item("shutdown_timeout_s", std::to_string(o.shutdown_timeout_s));
     item("gzip_level", std::to_string(o.gzip_level));
     item("access_log", o.access_log ? "true" : "false");
+    {
+        std::string proxies;
+        for (const std::string &p : o.trusted_proxies) proxies += (proxies.empty() ? "" : ",") + p;
+        item("trusted_proxies", proxies.empty() ? "(none)" : proxies);
+    }
     item("auth_string", o.auth_string ? kMask : "(not set)");
     item("csrf_protection_enabled", o.csrf_protection_enabled ? "true" : "false");
     item("cors_allowed_origins", o.cors_allowed_origins);

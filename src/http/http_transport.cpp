@@ -70,12 +70,13 @@ const std::string &HttpDate() {
 
 class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
 public:
-    Impl(asio::io_context &ioc, TransportLimits limits, RequestHandler &handler, Logger &log, bool access_log)
+    Impl(asio::io_context &ioc, TransportLimits limits, RequestHandler &handler, Logger &log,
+         AccessLogSettings access_log)
         : ioc(ioc),
           limits(limits),
           handler(handler),
           log(log),
-          access_log(access_log),
+          access_log(std::move(access_log)),
           acceptor(ioc),
           retry_timer(ioc),
           shutdown_timer(ioc) {}
@@ -90,7 +91,7 @@ public:
     const TransportLimits limits;
     RequestHandler &handler;
     Logger &log;
-    const bool access_log;
+    const AccessLogSettings access_log;
     tcp::acceptor acceptor;
     asio::steady_timer retry_timer;
     asio::steady_timer shutdown_timer;
@@ -241,6 +242,7 @@ private:
         parser_.reset();
         method_ = "-";
         path_ = "-";
+        client_ = remote_;
         Respond(DetailResponse(status));
     }
 
@@ -261,9 +263,10 @@ private:
         ++served_;
         keep_alive_ = message.keep_alive() && served_ < server_.limits.keep_alive_max;
         head_ = message.method() == bhttp::verb::head;
-        if (server_.access_log) {
+        if (server_.access_log.enabled) {
             method_ = request.method;
             path_ = request.path;
+            client_ = ClientAddress(remote_, request.Header("X-Forwarded-For"), server_.access_log.trusted_proxies);
         }
         try {
             server_.handler.Handle(std::move(request),
@@ -296,12 +299,16 @@ private:
 
     void OnWritten(error_code ec) {
         if (phase_ != Phase::kWriting) return;
-        if (server_.access_log) {
-            auto ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
-            char took[32];
-            std::snprintf(took, sizeof took, "%.3f", ms);
-            server_.log.Line(remote_ + " \"" + method_ + " " + path_ + "\" " + std::to_string(status_) + " " +
-                             std::to_string(response_bytes_) + " " + took + "ms");
+        if (server_.access_log.enabled) {
+            AccessLogEntry entry;
+            entry.time = std::chrono::system_clock::now();
+            entry.method = method_;
+            entry.path = path_;
+            entry.status = status_;
+            entry.bytes = response_bytes_;
+            entry.ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
+            entry.client = client_;
+            server_.log.Raw(FormatAccessLog(entry));
         }
         response_ = {};
         if (ec) return Close();
@@ -350,7 +357,7 @@ private:
     std::string remote_;
     // for the access log
     Clock::time_point started_;
-    std::string method_, path_;
+    std::string method_, path_, client_;
     int status_ = 0;
     size_t response_bytes_ = 0;
 };
@@ -421,8 +428,8 @@ void HttpServer::Impl::FinishStop() {
 // ------------------------------------------------------------------------------------------
 
 HttpServer::HttpServer(asio::io_context &ioc, TransportLimits limits, RequestHandler &handler, Logger &log,
-                       bool access_log)
-    : impl_(std::make_shared<Impl>(ioc, limits, handler, log, access_log)) {}
+                       AccessLogSettings access_log)
+    : impl_(std::make_shared<Impl>(ioc, limits, handler, log, std::move(access_log))) {}
 
 HttpServer::~HttpServer() = default;
 

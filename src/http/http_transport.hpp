@@ -26,6 +26,7 @@
 // - at most `max_connections` connections are open; beyond that, accepting pauses.
 #pragma once
 
+#include "http/access_log.hpp"
 #include "http/http_message.hpp"
 #include "http/log.hpp"
 
@@ -68,7 +69,7 @@ public:
 class HttpServer {
 public:
     HttpServer(boost::asio::io_context &ioc, TransportLimits limits, RequestHandler &handler, Logger &log,
-               bool access_log);
+               AccessLogSettings access_log = {});
     ~HttpServer();
     HttpServer(const HttpServer &) = delete;
     HttpServer &operator=(const HttpServer &) = delete;

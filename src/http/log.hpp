@@ -20,9 +20,18 @@ class Logger {
 public:
     static constexpr std::chrono::seconds kWindow{10};
 
+    explicit Logger(std::FILE *out = stderr) : out_(out) {}
+
     void Line(const std::string &text) {
         std::lock_guard<std::mutex> lock(mu_);
         Write(text);
+    }
+
+    // A line as it is (the access log's JSON objects carry their own time).
+    void Raw(const std::string &text) {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::fprintf(out_, "%s\n", text.c_str());
+        std::fflush(out_);
     }
 
     // `kind` groups lines that would repeat (e.g. "database"); `text` is this occurrence.
@@ -57,10 +66,11 @@ private:
         gmtime_r(&secs, &tm);
         char stamp[32];
         std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-        std::fprintf(stderr, "%s.%03dZ %s\n", stamp, static_cast<int>(millis), text.c_str());
-        std::fflush(stderr);
+        std::fprintf(out_, "%s.%03dZ %s\n", stamp, static_cast<int>(millis), text.c_str());
+        std::fflush(out_);
     }
 
+    std::FILE *out_;
     std::mutex mu_;
     std::map<std::string, Window> windows_;
 };

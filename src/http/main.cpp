@@ -78,7 +78,10 @@ int main(int argc, char **argv) {
     limits.shutdown_timeout = std::chrono::seconds(options->shutdown_timeout_s);
     limits.keep_alive_max = options->keep_alive_max;
     limits.max_connections = options->max_connections;
-    pf_http::HttpServer server(ioc, limits, app, log, options->access_log);
+    pf_http::AccessLogSettings access_log;
+    access_log.enabled = options->access_log;
+    access_log.trusted_proxies = options->trusted_proxies;
+    pf_http::HttpServer server(ioc, limits, app, log, access_log);
 
     std::string error;
     if (!server.Listen(options->host, options->port, &error)) {

@@ -84,7 +84,9 @@ std::string Usage() {
            "  --threads N               worker threads for large bodies and gzip (default 2)\n"
            "  --gzip-level N            zlib level of gzip answers, 1-9 (default 6; Prefect uses 9)\n"
            "  --schema NAME             schema of the extension's functions (default prefect)\n"
-           "  --access-log              log one line per request to stderr\n"
+           "  --access-log              log one JSON object per answered request to stderr\n"
+           "  --trusted-proxy ADDR[,..] peers whose X-Forwarded-For gives the client's address in the\n"
+           "                            access log (e.g. 127.0.0.1 for a local nginx)\n"
            "  --print-config            print the effective settings and where each came from\n"
            "                            (secrets masked), then exit\n"
            "  --help, --version\n";
@@ -154,6 +156,19 @@ std::optional<Options> ParseOptions(int argc, const char *const *argv, const Env
         {"--cors-allowed-headers", {{"cors_allowed_headers"}, text(&o.cors_allowed_headers, true)}},
         {"--base-path", {{"base_path"}, [&](const std::string &v) { return NormalizeBasePath(v, &o.base_path); }}},
         {"--default-limit", {{"default_limit"}, number(0, INT_MAX, &o.default_limit)}},
+        {"--trusted-proxy",
+         {{"trusted_proxies"},
+          [&](const std::string &v) {  // comma-separated peer addresses; repeatable
+              size_t start = 0;
+              for (;;) {
+                  size_t comma = v.find(',', start);
+                  std::string one = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+                  if (one.empty()) return false;
+                  o.trusted_proxies.push_back(one);
+                  if (comma == std::string::npos) return true;
+                  start = comma + 1;
+              }
+          }}},
     };
     bool print_config = false;
     for (int i = 1; i < argc; ++i) {

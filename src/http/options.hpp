@@ -49,6 +49,7 @@ struct Options {
     std::string schema = "prefect";    // schema of the extension's functions
     int gzip_level = 6;                // zlib level of gzip answers (Prefect: 9, see gzip.hpp)
     bool access_log = false;
+    std::vector<std::string> trusted_proxies;  // --trusted-proxy: X-Forwarded-For believed from these peers
 
     // Prefect's API settings (PREFECT_SERVER_API_*), applied as Prefect's middleware applies them.
     // Only from the environment (a secret never goes on the command line). Set but empty is

@@ -143,7 +143,7 @@ class TransportTest : public ::testing::Test {
 protected:
     void StartServer(TransportLimits limits) {
         handler_ = std::make_unique<EchoHandler>(ioc_);
-        server_ = std::make_unique<HttpServer>(ioc_, limits, *handler_, log_, false);
+        server_ = std::make_unique<HttpServer>(ioc_, limits, *handler_, log_);
         std::string error;
         ASSERT_TRUE(server_->Listen("127.0.0.1", 0, &error)) << error;
         port_ = server_->port();
@@ -410,7 +410,7 @@ TEST_F(TransportTest, HeadHasNoBody) {
 
 TEST_F(TransportTest, SecondListenerOnTheSamePortFails) {
     EchoHandler other_handler(ioc_);
-    HttpServer other(ioc_, TransportLimits{}, other_handler, log_, false);
+    HttpServer other(ioc_, TransportLimits{}, other_handler, log_);
     std::string error;
     EXPECT_FALSE(other.Listen("127.0.0.1", port_, &error));
     EXPECT_NE(error.find("in use"), std::string::npos) << error;
@@ -454,7 +454,7 @@ TEST_F(TransportTest, ShutdownIsBoundedByItsTimeout) {
     TransportLimits limits;
     limits.shutdown_timeout = 500ms;
     boost::asio::io_context ioc;
-    HttpServer server(ioc, limits, silent, log_, false);
+    HttpServer server(ioc, limits, silent, log_);
     std::string error;
     ASSERT_TRUE(server.Listen("127.0.0.1", 0, &error));
     server.Start();
@@ -481,7 +481,7 @@ TEST_F(TransportTest, ConnectionLimitPausesAccepting) {
     TransportLimits limits;
     limits.max_connections = 2;
     limits.keep_alive_timeout = 300ms;
-    HttpServer server(ioc, limits, echo, log_, false);
+    HttpServer server(ioc, limits, echo, log_);
     std::string error;
     ASSERT_TRUE(server.Listen("127.0.0.1", 0, &error));
     server.Start();
