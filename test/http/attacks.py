@@ -24,28 +24,15 @@ import selectors
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 
-PASSED = 0
-FAILED = 0
-_LOCK = threading.Lock()
+from verdicts import check, finish  # test/http/verdicts.py: the one way to report
+
 
 PHRASE = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
           413: "Request Entity Too Large", 414: "Request-URI Too Long", 431: "Request Header Fields Too Large"}
-
-
-def check(name, ok, detail=""):
-    global PASSED, FAILED
-    with _LOCK:
-        if ok:
-            PASSED += 1
-            print(f"ok   {name}", flush=True)
-        else:
-            FAILED += 1
-            print(f"FAIL {name} {detail}"[:2000], flush=True)
 
 
 class Recorder:
@@ -1131,8 +1118,7 @@ def main():
     t0 = time.monotonic()
     {"direct": direct, "nginx": nginx}[a.mode](a)
     print(f"({a.mode}: {time.monotonic() - t0:.1f}s)")
-    print(f"{PASSED} passed, {FAILED} failed")
-    sys.exit(1 if FAILED else 0)
+    finish()
 
 
 if __name__ == "__main__":

@@ -16,25 +16,13 @@ import json
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 import urllib.parse
 
 import psycopg2
 
-PASSED = 0
-FAILED = 0
-
-
-def check(name, ok, detail=""):
-    global PASSED, FAILED
-    if ok:
-        PASSED += 1
-        print(f"ok   {name}")
-    else:
-        FAILED += 1
-        print(f"FAIL {name} {detail}"[:2000])
+from verdicts import check, finish  # test/http/verdicts.py: the one way to report
 
 
 class Client:
@@ -435,8 +423,7 @@ def main():
     p.add_argument("--pid", type=int)
     args = p.parse_args()
     {"main": main_checks, "broken": broken_checks, "down": down_checks, "nginx": nginx_checks}[args.mode](args)
-    print(f"{PASSED} passed, {FAILED} failed")
-    sys.exit(1 if FAILED else 0)
+    finish()
 
 
 if __name__ == "__main__":

@@ -43,19 +43,9 @@ import uuid
 
 import psycopg2
 
-PASSED = 0
-FAILED = 0
+from verdicts import check, finish  # test/http/verdicts.py: the one way to report
+
 VERBOSE = False
-
-
-def check(name, ok, detail=""):
-    global PASSED, FAILED
-    if ok:
-        PASSED += 1
-        print(f"ok   {name}")
-    else:
-        FAILED += 1
-        print(f"FAIL {name} {detail}"[:3000])
 
 
 # ================================================================ pydantic-lite
@@ -885,8 +875,7 @@ def main():
           == ["2026-01-02T03:04:05.123456Z", "2026-01-02T03:04:05Z", "2026-01-02T03:04:05+02:00"])
     for case in python_cases(S) + ui_v2_cases(S) + ui_old_cases(S):
         run_case(cl, db, case, args.default_limit)
-    print(f"{PASSED} passed, {FAILED} failed")
-    sys.exit(1 if FAILED else 0)
+    finish()
 
 
 if __name__ == "__main__":

@@ -14,24 +14,12 @@ import base64
 import http.client
 import json
 import os
-import sys
 import urllib.parse
 import uuid
 
 import psycopg2
 
-PASSED = 0
-FAILED = 0
-
-
-def check(name, ok, detail=""):
-    global PASSED, FAILED
-    if ok:
-        PASSED += 1
-        print(f"ok   {name}")
-    else:
-        FAILED += 1
-        print(f"FAIL {name} {detail}"[:1500])
+from verdicts import check, finish  # test/http/verdicts.py: the one way to report
 
 
 def request(url, method, path, body=None, headers=None):
@@ -225,8 +213,7 @@ def main():
     p.add_argument("--base", default="/api")
     args = p.parse_args()
     {"secure": secure_checks, "nginx": nginx_checks, "limit": limit_checks}[args.mode](args)
-    print(f"{PASSED} passed, {FAILED} failed")
-    sys.exit(1 if FAILED else 0)
+    finish()
 
 
 if __name__ == "__main__":
