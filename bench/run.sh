@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark of issue 5, in one command:
+# The benchmark, in one command:
 #
 #   bench/run.sh [M|L|sweep|all|smoke]        (default: M)
 #

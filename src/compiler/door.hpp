@@ -1,4 +1,4 @@
-// The one door between C++ and PostgreSQL (STYLE.md §3). RunGuarded runs C++ code, catches
+// The one door between C++ and PostgreSQL (CONTRIBUTING.md). RunGuarded runs C++ code, catches
 // every exception, and copies what PostgreSQL needs into a plain struct without allocating.
 // The caller leaves the C++ scope (so every C++ object is destroyed) and only then raises the
 // PostgreSQL ERROR from the struct. Nothing here includes postgres.h, so it is unit-tested.

@@ -1,5 +1,5 @@
 // Errors of the pure compiler: each carries a SQLSTATE and the JSON path at fault, so that the
-// PostgreSQL side can raise exactly one ERROR naming both (STYLE.md §4).
+// PostgreSQL side can raise exactly one ERROR naming both (CONTRIBUTING.md, "Conventions").
 #pragma once
 
 #include <cstdint>

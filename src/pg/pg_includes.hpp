@@ -1,4 +1,5 @@
-// PostgreSQL headers for the C++ glue, always first and inside extern "C" (STYLE.md §2).
+// PostgreSQL headers for the C++ glue, always first and inside extern "C" (CONTRIBUTING.md,
+// "Two regions and one door").
 // Files that include this are in the PostgreSQL region: no C++ object with a destructor may be
 // alive while a PostgreSQL call can ERROR (longjmp), and nothing here may throw.
 #pragma once

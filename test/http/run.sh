@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP server tests (issue 7). Called by scripts/test.sh with PGHOST/PGPORT/PGUSER/PGDATABASE
+# HTTP server tests. Called by scripts/test.sh with PGHOST/PGPORT/PGUSER/PGDATABASE
 # pointing at a throwaway cluster where the extension is installed; run alone, it starts its own
 # cluster (scripts/pg_tmp.sh). It
 #   1. builds prefect-filter-http and its unit tests (CMake, build/http) and runs the unit tests;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The extension in databases laid out by Prefect's own migrations (issue 11, section 3). For each
+# The extension in databases laid out by Prefect's own migrations. For each
 # verified alembic head, test/prefect_schema/schema-<head>.sql (pg_dump of the schema Prefect's
 # migrations create, made by scripts/prefect_schema.sh) is restored into a new database, then:
 #   - CREATE EXTENSION prefect_filter makes no copy of Prefect's tables, finds them in public by

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Server-side robustness tests (issue 6), called by scripts/test.sh with PGHOST/PGPORT/PGUSER
+# Server-side robustness tests, called by scripts/test.sh with PGHOST/PGPORT/PGUSER
 # pointing at a throwaway cluster (scripts/pg_tmp.sh) where the extension can be created.
 # Creates and drops its own databases (robust_main, robust_slow, robust_bench); starts its own
 # primary + standby (ports 56041/56042) and pgbouncer (56043). Exits non-zero on any failure.
