@@ -11,6 +11,8 @@
 //   asyncpg/connect_utils.py                           what asyncpg does with them
 #include "http/config.hpp"
 
+#include "http/http_message.hpp"
+
 #include <libpq-fe.h>
 
 #include <sys/stat.h>
@@ -232,57 +234,6 @@ std::string QuotePlus(std::string_view s) {  // quote_plus(s): safe="", ' ' -> '
     return q;
 }
 
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// bytes.decode("utf-8", errors="replace"): each maximal invalid subpart becomes U+FFFD.
-std::string Utf8Replace(const std::string &b) {
-    std::string out;
-    size_t i = 0;
-    auto in = [&](size_t k, unsigned lo, unsigned hi) {
-        return k < b.size() && static_cast<unsigned char>(b[k]) >= lo && static_cast<unsigned char>(b[k]) <= hi;
-    };
-    while (i < b.size()) {
-        auto c = static_cast<unsigned char>(b[i]);
-        size_t need = 0;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c < 0x80) {
-            out += b[i++];
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0) lo = 0xA0;
-            if (c == 0xED) hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;
-        } else {
-            out += "\xEF\xBF\xBD";
-            ++i;
-            continue;
-        }
-        size_t k = i + 1;
-        if (in(k, lo, hi)) {
-            ++k;
-            while (k < i + 1 + need && in(k, 0x80, 0xBF)) ++k;
-        }
-        if (k == i + 1 + need) {
-            out.append(b, i, need + 1);
-        } else {
-            out += "\xEF\xBF\xBD";
-        }
-        i = k;
-    }
-    return out;
-}
-
 }  // namespace
 
 bool PydanticBool(std::string_view s, bool *out) {
@@ -308,24 +259,6 @@ bool PydanticFloat(std::string_view s, double *out) {
     if (RustF64(Trim(s), out)) return true;
     auto stripped = StripUnderscores(s);
     return stripped && RustF64(*stripped, out);
-}
-
-std::string PercentDecode(std::string_view s, bool plus_is_space) {
-    std::string text(s);
-    if (plus_is_space) std::replace(text.begin(), text.end(), '+', ' ');
-    if (text.find('%') == std::string::npos) return text;
-    std::string bytes;
-    for (size_t i = 0; i < text.size(); ++i) {
-        int h, l;
-        if (text[i] == '%' && i + 2 < text.size() && (h = HexValue(text[i + 1])) >= 0 &&
-            (l = HexValue(text[i + 2])) >= 0) {
-            bytes += static_cast<char>(h * 16 + l);
-            i += 2;
-        } else {
-            bytes += text[i];
-        }
-    }
-    return Utf8Replace(bytes);
 }
 
 bool ParseSqlaUrl(const std::string &url, SqlaUrl *out) {
@@ -1051,37 +984,35 @@ bool ApplyPrefectEnvironment(const Environment &environment, const std::set<std:
                             Shown(v->value) + " does not start with '/' (Starlette's Mount requires it)");
             note("base_path", *v);
         }
-    if (use("default_limit"))
-        if (auto v = env.Get({"PREFECT_SERVER_API_DEFAULT_LIMIT", "PREFECT_API_DEFAULT_LIMIT"})) {
-            long long n = 0;
-            if (!PydanticInt(v->value, &n)) return Fail(error, v->name, Shown(v->value) + " is not a valid integer");
-            if (n < 0 || n > INT_MAX) return Fail(error, v->name, Shown(v->value) + " is outside 0-2147483647");
-            o->default_limit = static_cast<int>(n);
-            note("default_limit", *v);
-        }
+    // An integer setting, as pydantic parses it, within [min, max].
+    auto int_setting = [&](const char *key, std::initializer_list<const char *> names, long long min, long long max,
+                            int *field) {
+        if (!use(key)) return true;
+        auto v = env.Get(names);
+        if (!v) return true;
+        long long n = 0;
+        if (!PydanticInt(v->value, &n)) return Fail(error, v->name, Shown(v->value) + " is not a valid integer");
+        if (n < min || n > max)
+            return Fail(error, v->name,
+                        Shown(v->value) + " is outside " + std::to_string(min) + "-" + std::to_string(max));
+        *field = static_cast<int>(n);
+        note(key, *v);
+        return true;
+    };
+    if (!int_setting("default_limit", {"PREFECT_SERVER_API_DEFAULT_LIMIT", "PREFECT_API_DEFAULT_LIMIT"}, 0, INT_MAX,
+                     &o->default_limit))
+        return false;
     if (use("listen.host"))
         if (auto v = env.Get({"PREFECT_SERVER_API_HOST"})) {
             if (v->value.empty()) return Fail(error, v->name, "is empty");
             o->host = v->value;  // as uvicorn gets it
             note("listen.host", *v);
         }
-    if (use("listen.port"))
-        if (auto v = env.Get({"PREFECT_SERVER_API_PORT"})) {
-            long long n = 0;
-            if (!PydanticInt(v->value, &n)) return Fail(error, v->name, Shown(v->value) + " is not a valid integer");
-            if (n < 0 || n > 65535) return Fail(error, v->name, Shown(v->value) + " is outside 0-65535");
-            o->port = static_cast<int>(n);
-            note("listen.port", *v);
-        }
-    if (use("keep_alive_timeout_s"))
-        if (auto v = env.Get({"PREFECT_SERVER_API_KEEPALIVE_TIMEOUT"})) {
-            // uvicorn's timeout_keep_alive under `prefect server start`: idle keep-alive connections close.
-            long long n = 0;
-            if (!PydanticInt(v->value, &n)) return Fail(error, v->name, Shown(v->value) + " is not a valid integer");
-            if (n < 1 || n > 3600) return Fail(error, v->name, Shown(v->value) + " is outside 1-3600");
-            o->keep_alive_timeout_s = static_cast<int>(n);
-            note("keep_alive_timeout_s", *v);
-        }
+    if (!int_setting("listen.port", {"PREFECT_SERVER_API_PORT"}, 0, 65535, &o->port)) return false;
+    // uvicorn's timeout_keep_alive under `prefect server start`: idle keep-alive connections close.
+    if (!int_setting("keep_alive_timeout_s", {"PREFECT_SERVER_API_KEEPALIVE_TIMEOUT"}, 1, 3600,
+                     &o->keep_alive_timeout_s))
+        return false;
 
     // --- PREFECT_SERVER_DATABASE_* (prefect/settings/models/server/database.py) ---
     if (use("statement_timeout_ms"))

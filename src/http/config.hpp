@@ -42,8 +42,6 @@ struct SqlaUrl {
 // False when the regular expression does not match (SQLAlchemy: "Could not parse SQLAlchemy URL").
 bool ParseSqlaUrl(const std::string &url, SqlaUrl *out);
 
-// Python's urllib.parse.unquote (invalid UTF-8 after decoding becomes U+FFFD, as errors='replace').
-std::string PercentDecode(std::string_view text, bool plus_is_space = false);
 
 // Where each effective setting came from: "--flag", an environment variable's name, or absent
 // (= default). Keys are the names --print-config prints.

@@ -40,4 +40,11 @@ const char *StatusPhrase(int status);  // Python's http.HTTPStatus phrase
 // Starlette's router); an absolute-form target keeps only its path.
 std::string TargetPath(std::string_view target);
 
+// Python's urllib.parse.unquote (invalid UTF-8 after decoding becomes U+FFFD, as errors='replace');
+// with plus_is_space, unquote_plus. Used for request paths and SQLAlchemy URLs alike.
+std::string PercentDecode(std::string_view text, bool plus_is_space = false);
+
+// A response with a body of the given Content-Type.
+HttpResponse MakeResponse(int status, std::string body, const char *content_type);
+
 }  // namespace pf_http

@@ -469,8 +469,4 @@ int HttpServer::port() const {
     return ec ? 0 : endpoint.port();
 }
 
-size_t HttpServer::open_connections() const {
-    return impl_->sessions.size();
-}
-
 }  // namespace pf_http

@@ -86,8 +86,6 @@ public:
     // closed first).
     void Stop(std::function<void()> done);
 
-    size_t open_connections() const;
-
 private:
     class Session;
     class Impl;

@@ -342,15 +342,6 @@ public:
         }
     }
 
-    Stats stats() const {
-        Stats s;
-        s.open = open_;
-        s.idle = idle_.size();
-        s.reopened = reopened_;
-        for (const auto &job : waiters_) s.waiting += job->finished ? 0 : 1;
-        return s;
-    }
-
 private:
     void Dispatch(const std::shared_ptr<Job> &job, bool fresh) {
         if (!fresh) {
@@ -453,7 +444,6 @@ private:
                       self->busy_.erase(conn);
                       if (!conn->usable()) {
                           --self->open_;
-                          ++self->reopened_;
                           if (r.kind == CallResult::kUnavailable && r.error.message != "shutting down")
                               self->log_.Limited("database", "database connection lost: " + r.error.message);
                           if (retryable && !job->retried && !self->closing_) {
@@ -483,7 +473,6 @@ private:
             if (it == self->idle_.end()) return;
             self->idle_.erase(it);
             --self->open_;
-            ++self->reopened_;
             self->log_.Limited("database", "idle database connection closed: " + why);
         });
     }
@@ -496,7 +485,6 @@ private:
     std::set<std::shared_ptr<PgConn>> busy_;
     std::deque<std::shared_ptr<Job>> waiters_;
     size_t open_ = 0;  // connections open or being opened
-    size_t reopened_ = 0;
     bool closing_ = false;
 };
 
@@ -511,10 +499,6 @@ void PgPool::Run(Statement statement, std::string body, Callback done) {
 
 void PgPool::Close(bool abort) {
     impl_->Close(abort);
-}
-
-PgPool::Stats PgPool::stats() const {
-    return impl_->stats();
 }
 
 }  // namespace pf_http

@@ -76,11 +76,6 @@ public:
     // kUnavailable).
     void Close(bool abort);
 
-    struct Stats {
-        size_t open = 0, idle = 0, waiting = 0, reopened = 0;
-    };
-    Stats stats() const;
-
 private:
     class Impl;
     std::shared_ptr<Impl> impl_;

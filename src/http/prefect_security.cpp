@@ -67,11 +67,7 @@ int Base64Value(unsigned char c) {
 }
 
 HttpResponse JsonResponse(int status, std::string body) {
-    HttpResponse r;
-    r.status = status;
-    r.body = std::move(body);
-    r.headers.emplace_back("Content-Type", "application/json");
-    return r;
+    return MakeResponse(status, std::move(body), "application/json");
 }
 
 HttpResponse Unauthorized() {
@@ -184,11 +180,7 @@ HttpResponse CsrfInvalid() {
 }
 
 HttpResponse PlainText(int status, std::string body) {
-    HttpResponse r;
-    r.status = status;
-    r.body = std::move(body);
-    r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-    return r;
+    return MakeResponse(status, std::move(body), "text/plain; charset=utf-8");
 }
 
 CorsPolicy::CorsPolicy(const std::string &origins, const std::string &methods, const std::string &headers)

@@ -3,6 +3,7 @@
 // a URL; the alias order of Prefect's settings; flags over variables; errors that name the
 // variable and never echo a secret; --print-config.
 #include "http/config.hpp"
+#include "http/http_message.hpp"
 #include "http/options.hpp"
 
 #include <gtest/gtest.h>

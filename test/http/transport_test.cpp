@@ -509,6 +509,7 @@ TEST(TargetPath, StripsQueryAndDecodes) {
     EXPECT_EQ(TargetPath("/a%2"), "/a%2");
     EXPECT_EQ(TargetPath("http://host:1/api/health?q"), "/api/health");
     EXPECT_EQ(TargetPath("*"), "*");
+    EXPECT_EQ(TargetPath("/a%FFb?x=%FF"), "/a\xEF\xBF\xBD" "b");  // unquote: invalid UTF-8 -> U+FFFD
 }
 
 }  // namespace
