@@ -19,6 +19,8 @@ cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DPF_SANITIZE=ON >/dev/nul
     cmake --build build/sanitize -j2 >/dev/null &&
     (cd build/sanitize && ctest --output-on-failure -j2 | tail -n 3)
 record "unit tests" $?
+# the compiler's vocabulary for the Python suites (test/vocabulary/vocabulary.py), from this build
+export PF_VOCABULARY=$ROOT/build/sanitize/pf_vocabulary
 
 echo "== build and install (PGXS)"
 scripts/build.sh

@@ -51,11 +51,27 @@ SELECT pg_temp.err('{"deployments": {"operator": null}}');
 SELECT pg_temp.err('{"deployments": {"id": {"any_": ["0d000000-0000-0000-0000-000000000001", "not-a-uuid"]}}}');
 SELECT pg_temp.err('{"flow_runs": {"start_time": {"after_": "yesterday"}}}');
 SELECT pg_temp.err('{"flow_runs": {"start_time": {"after_": "2024-02-30T00:00:00Z"}}}');
+SELECT pg_temp.err('{"flow_runs": {"start_time": {"after_": "2024/02/30"}}}');
+SELECT prefect.deployments_count('{"flow_runs": {"start_time": {"after_": "2024/02/01 10:00"}}}');
+-- datetimes as Prefect on Python >= 3.13 reads them: pydantic's parser alone
+SET prefect_filter.datetime_parsing = pydantic;
+SELECT pg_temp.err('{"flow_runs": {"start_time": {"after_": "yesterday"}}}');
+SELECT pg_temp.err('{"flow_runs": {"start_time": {"after_": "2024-02-30T00:00:00Z"}}}');
+SELECT pg_temp.err('{"flow_runs": {"start_time": {"after_": "2024/02/01 10:00"}}}');
+RESET prefect_filter.datetime_parsing;
 -- enum values
 SELECT pg_temp.err('{"flow_runs": {"state": {"type": {"any_": ["COMPLETED", "RUNING"]}}}}');
 SELECT pg_temp.err('{"task_runs": {"state": {"type": {"any_": ["completed"]}}}}');
 -- count and paginate validate the same filters
 SELECT pg_temp.err('{"work_pools": {"name": {"startswith_": ["x"]}}}', 'count');
 SELECT pg_temp.err('{"work_pool_queues": {"name": {"startswith_": "x"}}}', 'paginate');
+-- every error of a body at once, in Prefect's order, as FastAPI's 422 body
+SELECT prefect.deployments_validation_errors('{}');
+SELECT prefect.deployments_validation_errors('{"zz": 1, "sort": 5, "deployments": {"b": 1, "id": {"any_": ["x", 3]}, "a": 2}, "offset": -1}');
+SELECT prefect.deployments_validation_errors('{"limit": 500, "sort": 5}', 'paginate');
+SELECT prefect.deployments_validation_errors('{"limit": 500, "work_pools": []}', 'count');
+SELECT prefect.deployments_validation_errors('[1]', 'count');
+SELECT prefect.deployments_validation_errors(NULL);
+SELECT prefect.deployments_validation_errors('{}', 'flows');
 -- the backend is still alive and answers
 SELECT prefect.deployments_count('{}');

@@ -51,4 +51,11 @@ FilterError::FilterError(const char *sqlstate, const JsonPath &path, std::string
     full_ = path_ + ": " + message_;
 }
 
+FilterError::FilterError(const Issue &issue)
+    : path_(issue.sql_path), message_(issue.message), detail_(issue.detail) {
+    std::memcpy(sqlstate_, issue.sqlstate, 5);
+    sqlstate_[5] = '\0';
+    full_ = path_ + ": " + message_;
+}
+
 }  // namespace prefect_filter

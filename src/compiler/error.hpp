@@ -1,6 +1,11 @@
-// Errors of the pure compiler: each carries a SQLSTATE and the JSON path at fault, so that the
-// PostgreSQL side can raise exactly one ERROR naming both (CONTRIBUTING.md, "Conventions").
+// Errors of the pure compiler. Validating a body yields Issues: each is one error as a value,
+// both as pydantic reports it (loc, type, msg, input, ctx: what Prefect's 422 lists) and as our
+// SQL functions raise it (SQLSTATE and "path: message", CONTRIBUTING.md "Conventions"). The SQL
+// functions raise the first Issue as a FilterError; prefect.deployments_validation_errors lists
+// them all.
 #pragma once
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <exception>
@@ -28,14 +33,38 @@ public:
     JsonPath Index(size_t index) const;
     std::string ToString() const;  // "" renders as "(body)"
     bool Empty() const { return segments_.empty(); }
+    using Segment = std::variant<std::string, size_t>;
+    const std::vector<Segment> &Segments() const { return segments_; }
 
 private:
-    std::vector<std::variant<std::string, size_t>> segments_;
+    std::vector<Segment> segments_;
+};
+
+// The request body as the compiler reads it: objects keep their keys in input order (pydantic
+// reports unknown keys in that order), and a repeated key keeps its first place and its last
+// value, like a Python dict.
+using Json = nlohmann::ordered_json;
+
+// One validation error of a body.
+struct Issue {
+    JsonPath loc;                 // where, without FastAPI's leading "body"
+    std::string type;             // pydantic's error type: "uuid_parsing", "extra_forbidden", ...
+    std::string msg;              // pydantic's message
+    const Json *input = nullptr;  // the value at loc, inside the parsed body (nullptr: null)
+    Json ctx;                     // pydantic's ctx; null when it has none
+    const char *sqlstate = "22023";
+    std::string sql_path;         // the path our SQL ERROR names (usually loc.ToString())
+    std::string message;          // our SQL ERROR's message after "path: "
+    std::string detail;           // our SQL ERROR's detail
+    // Prefect's LimitBody raises an HTTPException instead ({"detail": msg}), before any other
+    // field is validated: such an Issue is always the only one.
+    bool http_exception = false;
 };
 
 class FilterError : public std::exception {
 public:
     FilterError(const char *sqlstate, const JsonPath &path, std::string message, std::string detail = {});
+    explicit FilterError(const Issue &issue);
     const char *what() const noexcept override { return full_.c_str(); }
     const char *SqlState() const noexcept { return sqlstate_; }
     const std::string &Path() const noexcept { return path_; }

@@ -304,4 +304,55 @@ const char *const kStateTypes[] = {"SCHEDULED", "PENDING",   "RUNNING", "COMPLET
                                    "CANCELLED", "CRASHED",   "PAUSED",  "CANCELLING"};
 const size_t kStateTypeCount = sizeof(kStateTypes) / sizeof(kStateTypes[0]);
 
+const TopLevelFilter kTopLevelFilters[] = {
+    {"flows", &kFlowFilter},          {"flow_runs", &kFlowRunFilter},
+    {"task_runs", &kTaskRunFilter},   {"deployments", &kDeploymentFilter},
+    {"work_pools", &kWorkPoolFilter}, {"work_pool_queues", &kWorkQueueFilter},
+};
+const size_t kTopLevelFilterCount = sizeof(kTopLevelFilters) / sizeof(kTopLevelFilters[0]);
+
+// No default label: -Wswitch (an error under -Werror) names a new enumerator left out here.
+const char *FieldKindName(FieldKind kind) {
+    switch (kind) {
+#define PF_KIND(k) \
+    case FieldKind::k: return #k
+        PF_KIND(kChild);
+        PF_KIND(kUuidAny);
+        PF_KIND(kUuidNotAny);
+        PF_KIND(kTextAny);
+        PF_KIND(kTextNotAny);
+        PF_KIND(kStateTypeAny);
+        PF_KIND(kStateTypeNotAny);
+        PF_KIND(kLike);
+        PF_KIND(kTagsAll);
+        PF_KIND(kTagsAny);
+        PF_KIND(kTagsIsNull);
+        PF_KIND(kIsNull);
+        PF_KIND(kBefore);
+        PF_KIND(kAfter);
+        PF_KIND(kBoolEq);
+        PF_KIND(kIgnoredInt);
+        PF_KIND(kIgnoredBool);
+        PF_KIND(kFlowDeploymentIsNull);
+        PF_KIND(kParentFlowRunAny);
+        PF_KIND(kSubflowRunsExists);
+        PF_KIND(kStartsWith);
+        PF_KIND(kCreatedByIdAny);
+        PF_KIND(kFlowOrDeploymentLike);
+        PF_KIND(kTaskRunFlowRunIdIsNull);
+#undef PF_KIND
+    }
+    return "?";
+}
+
+const char *ClassRuleName(ClassRule rule) {
+    switch (rule) {
+        case ClassRule::kDefault: return "kDefault";
+        case ClassRule::kStateDropRule: return "kStateDropRule";
+        case ClassRule::kTaskRunFlowRunId: return "kTaskRunFlowRunId";
+        case ClassRule::kIgnored: return "kIgnored";
+    }
+    return "?";
+}
+
 }  // namespace prefect_filter

@@ -77,4 +77,21 @@ extern const ClassSpec kWorkQueueFilter;
 extern const char *const kStateTypes[];
 extern const size_t kStateTypeCount;
 
+// Read-only views for tools and tests (test/vocabulary prints the whole vocabulary as JSON for
+// the Python tests; CONTRIBUTING.md, "A filter field").
+
+// The body's filter keys in Prefect's parameter order and the class each one takes. The joins
+// that connect them to the deployment are compile.cpp's WhereClause; pf_vocabulary checks that
+// the compiler accepts exactly these keys with these classes.
+struct TopLevelFilter {
+    const char *key;
+    const ClassSpec *spec;
+};
+extern const TopLevelFilter kTopLevelFilters[];
+extern const size_t kTopLevelFilterCount;
+
+// The enumerator's spelling without the namespace: "kUuidAny", "kStateDropRule".
+const char *FieldKindName(FieldKind kind);
+const char *ClassRuleName(ClassRule rule);
+
 }  // namespace prefect_filter

@@ -2,6 +2,9 @@
 // Pure C++ (no PostgreSQL), so it is unit-tested and fuzzed without a server.
 #pragma once
 
+#include "compiler/request_spec.hpp"
+#include "compiler/values.hpp"
+
 #include <cstdint>
 #include <exception>
 #include <string>
@@ -9,8 +12,6 @@
 #include <vector>
 
 namespace prefect_filter {
-
-enum class Endpoint { kFilter, kCount, kPaginate };
 
 // The type of a bound parameter. The SQL text casts each $n to exactly this type, and the
 // PostgreSQL side binds it with the matching type OID.
@@ -69,6 +70,9 @@ struct CompileOptions {
     // stops with CompileInterrupted. PostgreSQL passes "is a cancel or timeout pending?", so
     // a huge body can be cancelled promptly (the door then lets PostgreSQL raise the cancel).
     bool (*interrupted)() = nullptr;
+    // How datetime strings are read (values.hpp), and "now" for pendulum's "now" and bare times.
+    DatetimeParsing datetime_parsing = DatetimeParsing::kPendulum;
+    int64_t now_usec = 0;  // microseconds since 2000-01-01 UTC
 };
 
 // Thrown when CompileOptions::interrupted asked the compiler to stop.
@@ -82,8 +86,17 @@ inline constexpr size_t kMaxBodyBytes = 16 * 1024 * 1024;
 inline constexpr int kMaxJsonDepth = 32;
 inline constexpr size_t kMaxListLength = 100000;
 
-// Compiles a body. Throws FilterError (22023 / 22P02 / 54000) naming the JSON path at fault.
+// Compiles a body. Throws FilterError (22023 / 22P02 / 54000) for its first Issue (in Prefect's
+// order), naming the JSON path at fault.
 CompiledRequest Compile(std::string_view body_json, Endpoint endpoint, const CompileOptions &options);
+
+// Every validation error of a body, as FastAPI's own 422 body would hold them:
+//   {"detail": [{"type", "loc", "msg", "input"[, "ctx"]}, ...]}  pydantic's errors in Prefect's
+//                                                                order ([] for a valid body);
+//   {"detail": "Invalid limit: ..."}                             LimitBody's HTTPException.
+// Prefect's 422 is {"exception_message": "Invalid request received.", "exception_detail":
+// <the list>, "request_body": <the body>}. Objects of `body_json` keep their key order.
+std::string ValidationErrorsJson(std::string_view body_json, Endpoint endpoint, const CompileOptions &options);
 
 // Double-quotes an identifier the way PostgreSQL's quote_identifier does when quoting is needed
 // (always quotes; doubles embedded quotes). Rejects NUL and empty names.

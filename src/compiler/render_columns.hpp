@@ -1,6 +1,7 @@
 // The columns of the page statement and of the related loads, shared by the compiler (which
 // writes the SQL) and the PostgreSQL renderer (which reads the columns by position). One list,
-// so the two cannot drift.
+// so the two cannot drift. Which key of the response each column fills, and with which writer,
+// is the renderer's table (pg/deployment_response.cpp).
 //
 // Shape (doc/design.md "The page statement"): `p` is the page (ids and sort keys, in page
 // order), `d` the deployment. Related rows do not come from the page statement: once the page is known,

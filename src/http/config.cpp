@@ -1162,6 +1162,7 @@ std::string PrintConfig(const Options &o, const ConfigSources &s) {
     item("max_connections", std::to_string(o.max_connections));
     item("shutdown_timeout_s", std::to_string(o.shutdown_timeout_s));
     item("gzip_level", std::to_string(o.gzip_level));
+    item("datetime_parsing", o.datetime_parsing);
     item("access_log", o.access_log ? "true" : "false");
     {
         std::string proxies;

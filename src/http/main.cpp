@@ -65,6 +65,7 @@ int main(int argc, char **argv) {
     pool_settings.schema = options->schema;
     pool_settings.csrf = options->csrf_protection_enabled;
     pool_settings.default_limit = options->default_limit;
+    pool_settings.datetime_parsing = options->datetime_parsing;
     pf_http::PgPool pool(ioc, pool_settings, log);
 
     pf_http::PrefectApp app(ioc, *options, pool, log);

@@ -83,6 +83,8 @@ std::string Usage() {
            "  --shutdown-timeout-s S    SIGTERM: longest wait for requests in flight (default 10)\n"
            "  --threads N               worker threads for large bodies and gzip (default 2)\n"
            "  --gzip-level N            zlib level of gzip answers, 1-9 (default 6; Prefect uses 9)\n"
+           "  --datetime-parsing P      how datetime strings are read, as the Prefect server beside us:\n"
+           "                            pendulum (Python <= 3.12, Prefect's image; default) or pydantic\n"
            "  --schema NAME             schema of the extension's functions (default prefect)\n"
            "  --access-log              log one JSON object per answered request to stderr\n"
            "  --trusted-proxy ADDR[,..] peers whose X-Forwarded-For gives the client's address in the\n"
@@ -146,6 +148,12 @@ std::optional<Options> ParseOptions(int argc, const char *const *argv, const Env
         {"--keep-alive-timeout-s", {{"keep_alive_timeout_s"}, number(1, 3600, &o.keep_alive_timeout_s)}},
         {"--keep-alive-max", {{"keep_alive_max"}, number(1, 1000000, &o.keep_alive_max)}},
         {"--gzip-level", {{"gzip_level"}, number(1, 9, &o.gzip_level)}},
+        {"--datetime-parsing",
+         {{"datetime_parsing"},
+          [&](const std::string &v) {
+              o.datetime_parsing = v;
+              return v == "pendulum" || v == "pydantic";
+          }}},
         {"--schema", {{"schema"}, text(&o.schema, false)}},
         {"--tables-schema", {{"tables_schema"}, text(&o.tables_schema, true)}},
         {"--csrf-protection",

@@ -48,6 +48,9 @@ struct Options {
     int shutdown_timeout_s = 10;       // SIGTERM: longest wait for requests in flight
     std::string schema = "prefect";    // schema of the extension's functions
     int gzip_level = 6;                // zlib level of gzip answers (Prefect: 9, see gzip.hpp)
+    // How datetime strings are read, as the Prefect server beside us does: "pendulum" (Python
+    // <= 3.12, Prefect's official image) or "pydantic" (Python >= 3.13).
+    std::string datetime_parsing = "pendulum";
     bool access_log = false;
     std::vector<std::string> trusted_proxies;  // --trusted-proxy: X-Forwarded-For believed from these peers
 

@@ -102,6 +102,9 @@ ConnHandle OpenConnection(const PgPool::Settings &settings, Logger &log, std::st
         return nullptr;
     if (!settings.tables_schema.empty() && !set_config("prefect_filter.schema", settings.tables_schema))
         return nullptr;
+    if (settings.datetime_parsing != "pendulum" &&
+        !set_config("prefect_filter.datetime_parsing", settings.datetime_parsing))
+        return nullptr;
     char *schema = PQescapeIdentifier(conn.get(), settings.schema.c_str(), settings.schema.size());
     if (schema == nullptr) {
         *why = "cannot quote the schema name";

@@ -59,6 +59,7 @@ public:
         bool csrf = false;                // prepare kCsrfToken (needs extension 0.2.0)
         int default_limit = 200;          // SET prefect_filter.default_limit when not 200
         std::string tables_schema;        // SET prefect_filter.schema when not empty
+        std::string datetime_parsing = "pendulum";  // SET prefect_filter.datetime_parsing when not "pendulum"
     };
     using Callback = std::function<void(CallResult)>;
 

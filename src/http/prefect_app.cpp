@@ -29,6 +29,8 @@ const EndpointSpec *FindEndpoint(const std::string &path) {
     return nullptr;
 }
 
+const OJson kEmptyObject = OJson::object();
+
 bool ContainsGzip(const std::string *accept_encoding) {
     return accept_encoding && accept_encoding->find("gzip") != std::string::npos;  // Starlette's test
 }
@@ -229,65 +231,25 @@ void PrefectApp::Query(const std::shared_ptr<Call> &call) {
     });
 }
 
-// The extension stops at the first error; FastAPI reports one error per invalid field (and the
-// LimitBody dependency's range error before anything else). So we validate each top-level field
-// on its own, in FastAPI's order, with the compile-only deployments_filter_sql (paginate's `page`
-// through deployments_paginate on an empty id list). Inside one field only the first error is
-// known.
+// The call stopped at the body's first error; one more call lists them all, as values, in
+// Prefect's order (prefect.deployments_validation_errors), and Prefect's 422 is built from that
+// list. If that call fails, the answer is a 500, as Prefect's would be for an unexpected error.
 void PrefectApp::ValidationErrors(const std::shared_ptr<Call> &call, const SqlError &first) {
-    struct State {
-        std::vector<std::string> fields;
-        size_t next = 0;
-        std::vector<OJson> errors;
-        SqlError first;
-        OJson body;
-    };
-    auto state = std::make_shared<State>();
-    state->first = first;
-    state->body = call->body.kind == ParsedBody::kObject ? call->body.value : OJson::object();
-    for (const std::string &field : BodyFields(call->route->endpoint)) {
-        auto it = state->body.find(field);
-        if (it != state->body.end() && !it->is_null()) state->fields.push_back(field);
-    }
-    auto finish = [this, call, state] {
-        if (state->errors.empty()) {
-            MappedError mapped = MapValidationError(state->first, state->body);
-            if (mapped.limit_detail) return Send(call, DetailAnswer(422, *mapped.limit_detail));
-            state->errors.push_back(std::move(mapped.error));
-        }
-        Send(call, ValidationAnswer(state->errors, state->body));
-    };
-    auto step = std::make_shared<std::function<void()>>();
-    *step = [this, call, state, finish, weak_step = std::weak_ptr<std::function<void()>>(step)] {
-        if (state->next == state->fields.size()) return finish();
-        const std::string &field = state->fields[state->next++];
-        OJson single = OJson::object();
-        single[field] = state->body[field];
-        Statement statement = Statement::kFilterSql;
-        if (field == "page") {
-            single["limit"] = 0;
-            single["deployments"] = {{"id", {{"any_", OJson::array()}}}};
-            statement = Statement::kPaginate;
-        }
-        auto again = weak_step.lock();
-        pool_.Run(statement, single.dump(-1, ' ', false, OJson::error_handler_t::replace),
-                  [this, call, state, finish, field, again](CallResult r) {
-                      try {
-                          if (r.kind == CallResult::kOk) return (*again)();
-                          if (r.kind != CallResult::kSqlError || !IsValidationSqlState(r.error.sqlstate)) {
-                              state->errors.clear();  // unexpected: fall back to the first error alone
-                              return finish();
-                          }
-                          MappedError mapped = MapValidationError(r.error, state->body, field);
-                          if (mapped.limit_detail) return Send(call, DetailAnswer(422, *mapped.limit_detail));
-                          state->errors.push_back(std::move(mapped.error));
-                          (*again)();
-                      } catch (const std::exception &e) {
-                          Fail(call, "mapping validation errors", e);
-                      }
-                  });
-    };
-    (*step)();
+    pool_.Run(call->route->validation, SqlBodyText(call->route->endpoint, call->body),
+              [this, call, first](CallResult result) {
+                  try {
+                      const OJson &body = call->body.kind == ParsedBody::kObject ? call->body.value : kEmptyObject;
+                      if (result.kind == CallResult::kOk && !result.null)
+                          if (std::optional<Answer> answer = AnswerFromValidationErrors(result.value, body))
+                              return Send(call, std::move(*answer));
+                      if (result.kind == CallResult::kUnavailable) return Send(call, ServiceUnavailable());
+                      log_.Limited("unexpected", "no validation errors listed for a body the extension rejected (" +
+                                                     first.sqlstate + " " + first.message + ")");
+                      Send(call, InternalServerError());
+                  } catch (const std::exception &e) {
+                      Fail(call, "listing validation errors", e);
+                  }
+              });
 }
 
 // Starlette's GZipMiddleware: bodies of 500 bytes or more get "Vary: Accept-Encoding" and are

@@ -1,7 +1,7 @@
 // Prefect's transport rules for POST /api/deployments/filter, /count and /paginate, without any
 // I/O: how FastAPI reads the body, the X-Prefect-Api-Version check, and the exact JSON bodies of
-// Prefect's 400/422/500/503 answers, including the mapping of the extension's errors
-// (SQLSTATE + "json.path: message") onto pydantic v2 error objects.
+// Prefect's 400/422/500/503 answers. Validation errors come from the extension as values
+// (prefect.deployments_validation_errors); nothing here reads an error message.
 //
 // Sources (PrefectHQ/prefect ce79dd3d, FastAPI 0.141, pydantic-core 2.x, Starlette):
 //   src/prefect/server/api/server.py         validation_exception_handler, 500/503 handlers
@@ -23,7 +23,7 @@ namespace pf_http {
 
 using OJson = nlohmann::ordered_json;  // keeps key order, like a Python dict
 
-// The body fields of a route in the order FastAPI validates them (endpoints.hpp).
+// The body fields of a route in the order FastAPI validates them (compiler/request_spec.hpp).
 std::vector<std::string> BodyFields(Endpoint endpoint);
 
 // An answer to send: status and JSON text.
@@ -80,23 +80,13 @@ struct SqlError {
 
 bool IsValidationSqlState(const std::string &sqlstate);  // 22023, 22P02, 54000
 
-// One validation error mapped onto Prefect: either a LimitBody HTTPException (`detail`, raised
-// before anything else is validated) or a pydantic error object.
-struct MappedError {
-    std::optional<std::string> limit_detail;
-    OJson error;  // {"type", "loc", "msg", "input"[, "ctx"]}
-};
-
-// `body` is the parsed request body (the error's path is resolved in it to find `input`);
-// `field` is the top-level key that was being validated, when known.
-MappedError MapValidationError(const SqlError &error, const OJson &body, const std::string &field = {});
-
 // 422 {"exception_message": "Invalid request received.", "exception_detail": errors,
 // "request_body": body}.
-Answer ValidationAnswer(const std::vector<OJson> &errors, const OJson &body);
+Answer ValidationAnswer(const OJson &errors, const OJson &body);
 
-// The `error` of pydantic's uuid_parsing for a string the uuid crate rejects (Uuid::parse_str's
-// Display text), e.g. "invalid group count: expected 5, found 2".
-std::string UuidCrateError(std::string_view input);
+// Prefect's answer from prefect.deployments_validation_errors' result (FastAPI's 422 body:
+// {"detail": [errors]} or, for LimitBody's HTTPException, {"detail": "..."}). nullopt when the
+// result is not of that shape, or lists no error.
+std::optional<Answer> AnswerFromValidationErrors(const std::string &result, const OJson &body);
 
 }  // namespace pf_http

@@ -4,9 +4,10 @@
 //   1. compile the body in the pure C++ compiler behind the one door (RunGuarded): a C++
 //      exception becomes an ErrorPod, every C++ object is destroyed, and only then do we
 //      ereport (ReportError);
-//   2. run the compiled statement(s) through SPI with a cached plan, read-only, in the caller's
-//      snapshot (so paginate's rows and count agree);
-//   3. render the answer into a buffer in the caller's memory context.
+//   2. run the compiled statements (spi_run.hpp), read-only, in the caller's snapshot (so
+//      paginate's rows and count agree): the page statement, whose rows are rendered as they
+//      arrive, then the related loads for the page's keys (render_page.hpp);
+//   3. join the page into a buffer in the caller's memory context.
 // The compiled request is a C++ object that must outlive the door; it is owned by a reset
 // callback on the per-call memory context, so an ERROR anywhere later still frees it.
 #include "pg/pg_includes.hpp"
@@ -14,8 +15,9 @@
 #include "compiler/door.hpp"
 #include "compiler/query.hpp"
 #include "output/datetime.hpp"
-#include "pg/plan_cache.hpp"
-#include "pg/render.hpp"
+#include "pg/deployment_response.hpp"
+#include "pg/render_page.hpp"
+#include "pg/spi_run.hpp"
 #include "pg/tables_schema.hpp"
 
 extern "C" {
@@ -26,6 +28,7 @@ PG_FUNCTION_INFO_V1(pf_deployments_filter);
 PG_FUNCTION_INFO_V1(pf_deployments_count);
 PG_FUNCTION_INFO_V1(pf_deployments_paginate);
 PG_FUNCTION_INFO_V1(pf_deployments_filter_sql);
+PG_FUNCTION_INFO_V1(pf_deployments_validation_errors);
 PG_FUNCTION_INFO_V1(pf_tables_schema);
 }
 
@@ -35,6 +38,13 @@ namespace {
 
 char *schema_setting = nullptr;  // GUC prefect_filter.schema
 int default_limit_setting = 200;  // GUC prefect_filter.default_limit (Prefect's PREFECT_SERVER_API_DEFAULT_LIMIT)
+int datetime_parsing_setting = static_cast<int>(DatetimeParsing::kPendulum);  // GUC prefect_filter.datetime_parsing
+
+const struct config_enum_entry kDatetimeParsingOptions[] = {
+    {"pendulum", static_cast<int>(DatetimeParsing::kPendulum), false},
+    {"pydantic", static_cast<int>(DatetimeParsing::kPydantic), false},
+    {nullptr, 0, false},
+};
 
 // Where Prefect's tables are: the setting, or found (tables_schema.hpp).
 const char *SchemaSetting(void) { return TablesSchema(schema_setting); }
@@ -52,6 +62,17 @@ void FreeCompiled(void *arg) noexcept {
 // For the compiler: is a cancel or statement timeout pending? (Only reads the flag; the
 // interrupt itself is processed by CHECK_FOR_INTERRUPTS after the door.)
 bool InterruptIsPending() { return InterruptPending; }
+
+// The compiler's options from the settings. `schema` must outlive the compile call.
+CompileOptions OptionsFromSettings(const char *schema) {
+    CompileOptions options;
+    options.schema = schema;
+    options.default_limit = default_limit_setting;
+    options.interrupted = InterruptIsPending;
+    options.datetime_parsing = static_cast<DatetimeParsing>(datetime_parsing_setting);
+    options.now_usec = GetCurrentStatementStartTimestamp();
+    return options;
+}
 
 [[noreturn]] void ReportError(const ErrorPod &err) {
     // The compiler stopped for a pending cancel: let PostgreSQL raise it with its own message
@@ -84,99 +105,13 @@ const CompiledRequest *CompileBody(FunctionCallInfo fcinfo, Endpoint endpoint) {
     ErrorPod err;
     size_t body_len = strlen(body);
     bool ok = RunGuarded(&err, [&] {
-        CompileOptions options;
-        options.schema = schema;
-        options.default_limit = default_limit_setting;
-        options.interrupted = InterruptIsPending;
+        CompileOptions options = OptionsFromSettings(schema);
         holder->request = new CompiledRequest(Compile(std::string_view(body, body_len), endpoint, options));
     });
     if (!ok) ReportError(err);
     elog(DEBUG2, "prefect_filter rows: %s", holder->request->rows.sql.c_str());
     elog(DEBUG2, "prefect_filter count: %s", holder->request->count.sql.c_str());
     return holder->request;
-}
-
-// Prefect's state_type enum in the schema the statement reads (its OID differs per database).
-Oid StateTypeOid(const char *schema) {
-    Oid nsp = get_namespace_oid(schema, false);
-    Oid type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("state_type"), ObjectIdGetDatum(nsp));
-    if (!OidIsValid(type))
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("type \"%s.state_type\" does not exist", schema)));
-    return type;
-}
-
-Oid ParamTypeOid(ParamType type, Oid state_type) {
-    switch (type) {
-        case ParamType::kStateTypeArray: return get_array_type(state_type);
-        case ParamType::kUuidArray: return UUIDARRAYOID;
-        case ParamType::kTextArray: return TEXTARRAYOID;
-        case ParamType::kText: return TEXTOID;
-        case ParamType::kTimestampTz: return TIMESTAMPTZOID;
-        case ParamType::kBool: return BOOLOID;
-        case ParamType::kInt8: return INT8OID;
-    }
-    return TEXTOID;
-}
-
-Datum ParamDatum(const Param &p, Oid state_type) {
-    switch (p.type) {
-        case ParamType::kStateTypeArray: {  // labels were validated by the compiler
-            int n = static_cast<int>(p.items.size());
-            Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
-            for (int i = 0; i < n; ++i)
-                elems[i] = DirectFunctionCall2(enum_in, CStringGetDatum(p.items[static_cast<size_t>(i)].c_str()),
-                                               ObjectIdGetDatum(state_type));
-            return PointerGetDatum(construct_array(elems, n, state_type, sizeof(Oid), true, TYPALIGN_INT));
-        }
-        case ParamType::kUuidArray:
-        case ParamType::kTextArray: {
-            int n = static_cast<int>(p.items.size());
-            Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
-            bool uuid = p.type == ParamType::kUuidArray;
-            for (int i = 0; i < n; ++i) {
-                const std::string &item = p.items[static_cast<size_t>(i)];
-                elems[i] = uuid ? DirectFunctionCall1(uuid_in, CStringGetDatum(item.c_str()))
-                                : PointerGetDatum(cstring_to_text_with_len(item.data(), static_cast<int>(item.size())));
-            }
-            ArrayType *arr = uuid ? construct_array(elems, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR)
-                                  : construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
-            return PointerGetDatum(arr);
-        }
-        case ParamType::kText:
-            return PointerGetDatum(cstring_to_text_with_len(p.text.data(), static_cast<int>(p.text.size())));
-        case ParamType::kTimestampTz: return TimestampTzGetDatum(p.int_value);
-        case ParamType::kBool: return BoolGetDatum(p.bool_value);
-        case ParamType::kInt8: return Int64GetDatum(p.int_value);
-    }
-    return (Datum)0;
-}
-
-// Step 2: run one statement (already connected to SPI), read-only in the caller's snapshot. Rows
-// go to `dest`, or into SPI_tuptable when it is null. Returns the number of rows.
-uint64 Execute(const Statement &stmt, DestReceiver *dest = nullptr) {
-    int nargs = static_cast<int>(stmt.params.size());
-    Oid *types = static_cast<Oid *>(palloc(sizeof(Oid) * (nargs > 0 ? nargs : 1)));
-    ParamListInfo params = makeParamList(nargs);
-    Oid state_type = InvalidOid;
-    for (int i = 0; i < nargs; ++i) {
-        const Param &p = stmt.params[static_cast<size_t>(i)];
-        if (p.type == ParamType::kStateTypeArray && !OidIsValid(state_type)) state_type = StateTypeOid(SchemaSetting());
-        types[i] = ParamTypeOid(p.type, state_type);
-        ParamExternData &param = params->params[i];
-        param.value = ParamDatum(p, state_type);
-        param.isnull = false;
-        param.pflags = PARAM_FLAG_CONST;
-        param.ptype = types[i];
-    }
-    SPIPlanPtr plan = CachedPlan(stmt.sql.c_str(), nargs, types, stmt.custom_plan, stmt.parallel_ok);
-    return RunPlan(plan, params, dest);
-}
-
-int64 ExecuteCount(const Statement &stmt) {
-    if (Execute(stmt) != 1) elog(ERROR, "prefect_filter: count statement returned %lu rows", (unsigned long)SPI_processed);
-    bool isnull;
-    Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-    return isnull ? 0 : DatumGetInt64(d);
 }
 
 // A StringInfo whose first VARHDRSZ bytes are reserved, so the finished buffer is returned as a
@@ -192,18 +127,13 @@ Datum FinishResultBuffer(StringInfo buf) {
     return PointerGetDatum(buf->data);
 }
 
-void Connect(void) {
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "prefect_filter: SPI_connect failed");
-}
-
-// SPI, and the check that we serve the Prefect database version the tables belong to.
-void ConnectToTables(void) {
-    Connect();
-    CheckPrefectHead(SchemaSetting());
-}
-
-void Finish(void) {
-    if (SPI_finish() != SPI_OK_FINISH) elog(ERROR, "prefect_filter: SPI_finish failed");
+// SPI, and the check that we serve the Prefect database version the tables belong to. Returns
+// the schema of the tables.
+const char *ConnectToTables(void) {
+    ConnectSpi();
+    const char *schema = SchemaSetting();
+    CheckPrefectHead(schema);
+    return schema;
 }
 
 }  // namespace
@@ -222,6 +152,13 @@ void _PG_init(void) {
                             "Default and maximum \"limit\" of a request body (Prefect's PREFECT_SERVER_API_DEFAULT_LIMIT).",
                             "A body without \"limit\" gets this many rows; a larger \"limit\" is an error.",
                             &default_limit_setting, 200, 0, INT_MAX, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomEnumVariable("prefect_filter.datetime_parsing",
+                             "How datetime strings of a request body are read: as Prefect on Python <= 3.12 "
+                             "(pendulum, its official image) or on Python >= 3.13 (pydantic).",
+                             "pendulum: pydantic's parser, then pendulum.parse for what it rejects; "
+                             "pydantic: pydantic's parser only.",
+                             &datetime_parsing_setting, static_cast<int>(DatetimeParsing::kPendulum),
+                             kDatetimeParsingOptions, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("prefect_filter");
 }
 
@@ -233,19 +170,19 @@ extern "C" Datum pf_tables_schema(PG_FUNCTION_ARGS) {
 extern "C" Datum pf_deployments_filter(PG_FUNCTION_ARGS) {
     const CompiledRequest *req = CompileBody(fcinfo, Endpoint::kFilter);
     StringInfo out = NewResultBuffer();  // caller's context: survives SPI_finish
-    ConnectToTables();
-    DestReceiver *page = CreatePageReceiver();
-    Execute(req->rows, page);
-    FinishPage(out, page, req->related);
-    Finish();
+    const char *schema = ConnectToTables();
+    RenderedPage *page = RunPage(kDeploymentResponse, req->rows, schema);
+    LoadRelated(page, req->related);
+    JoinPage(out, page);
+    FinishSpi();
     PG_RETURN_DATUM(FinishResultBuffer(out));
 }
 
 extern "C" Datum pf_deployments_count(PG_FUNCTION_ARGS) {
     const CompiledRequest *req = CompileBody(fcinfo, Endpoint::kCount);
-    ConnectToTables();
-    int64 count = ExecuteCount(req->count);
-    Finish();
+    const char *schema = ConnectToTables();
+    int64 count = RunCount(req->count, schema);
+    FinishSpi();
     PG_RETURN_INT64(count);
 }
 
@@ -253,13 +190,13 @@ extern "C" Datum pf_deployments_paginate(PG_FUNCTION_ARGS) {
     const CompiledRequest *req = CompileBody(fcinfo, Endpoint::kPaginate);
     StringInfo out = NewResultBuffer();
     appendStringInfoString(out, "{\"results\":");
-    ConnectToTables();
+    const char *schema = ConnectToTables();
     // All statements run read-only in the caller's snapshot, so count matches the results.
-    DestReceiver *page = CreatePageReceiver();
-    Execute(req->rows, page);
-    FinishPage(out, page, req->related);
-    int64 count = ExecuteCount(req->count);
-    Finish();
+    RenderedPage *page = RunPage(kDeploymentResponse, req->rows, schema);
+    LoadRelated(page, req->related);
+    JoinPage(out, page);
+    int64 count = RunCount(req->count, schema);
+    FinishSpi();
     int64 limit = req->limit;
     // Prefect: pages = (count + limit - 1) // limit if limit > 0 else 0
     int64 pages = limit > 0 ? (count + limit - 1) / limit : 0;
@@ -337,9 +274,46 @@ extern "C" Datum pf_deployments_filter_sql(PG_FUNCTION_ARGS) {
     // The page's related loads: fixed per schema, each taking the page's keys as $1 uuid[].
     PushString(&state, "related_sql", strlen("related_sql"), WJB_KEY);
     pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
-    for (const std::string *sql : {&rows->related.schedules, &rows->related.limits, &rows->related.queues})
-        PushString(&state, sql->data(), sql->size(), WJB_ELEM);
+    for (int i = 0; i < kDeploymentResponse.load_count; ++i) {
+        const std::string &sql = rows->related.*kDeploymentResponse.loads[i].sql;
+        PushString(&state, sql.data(), sql.size(), WJB_ELEM);
+    }
     pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
     JsonbValue *result = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
     PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
+}
+
+// prefect.deployments_validation_errors(body json, endpoint text): every validation error of the
+// body for the route, as FastAPI's 422 body (query.hpp, ValidationErrorsJson); {"detail": []}
+// when the body is valid. `json`, not jsonb, so that unknown keys keep their order.
+extern "C" Datum pf_deployments_validation_errors(PG_FUNCTION_ARGS) {
+    char *body = PG_ARGISNULL(0) ? pstrdup("") : text_to_cstring(PG_GETARG_TEXT_PP(0));
+    const char *endpoint_name = PG_ARGISNULL(1) ? "filter" : text_to_cstring(PG_GETARG_TEXT_PP(1));
+    const RequestEndpointSpec *endpoint = nullptr;
+    for (const RequestEndpointSpec &spec : kRequestEndpoints)
+        if (strcmp(spec.name, endpoint_name) == 0) endpoint = &spec;
+    if (endpoint == nullptr)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("endpoint must be \"filter\", \"count\" or \"paginate\", got \"%s\"", endpoint_name)));
+    // Validation reads no table, so the tables' schema does not matter here.
+    ErrorPod err;
+    size_t body_len = strlen(body);
+    // The answer leaves the door as a heap string, held by a plain pointer (no destructor to
+    // skip), is copied into palloc'd memory by a call that cannot raise, and deleted before
+    // anything can raise.
+    std::string *text = nullptr;
+    bool ok = RunGuarded(&err, [&] {
+        text = new std::string(ValidationErrorsJson(std::string_view(body, body_len), endpoint->endpoint,
+                                                    OptionsFromSettings("prefect")));
+    });
+    if (!ok) ReportError(err);
+    size_t len = text->size();
+    char *result = len < MaxAllocSize - VARHDRSZ
+                       ? static_cast<char *>(palloc_extended(len + VARHDRSZ, MCXT_ALLOC_NO_OOM))
+                       : nullptr;
+    if (result) memcpy(result + VARHDRSZ, text->data(), len);
+    delete text;
+    if (!result) ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+    SET_VARSIZE(result, len + VARHDRSZ);
+    PG_RETURN_POINTER(result);
 }

@@ -13,8 +13,8 @@ const char *TablesSchema(const char *setting);
 
 // When `schema` holds Prefect's alembic_version, its head must be one of kPrefectHeads, else an
 // ERROR (0A000) naming the head found and the supported ones. Read on every call, in the
-// caller's snapshot (the same the answer is read in), straight from the heap: a one-row table,
-// a few microseconds, and never a stale verdict.
+// caller's snapshot (the same the answer is read in), straight from the heap: a one-row table
+// is cheap to read (doc/design.md), and a fresh read is never a stale verdict.
 void CheckPrefectHead(const char *schema);
 
 }  // namespace prefect_filter

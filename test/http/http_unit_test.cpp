@@ -125,65 +125,27 @@ TEST(SqlBody, StripsOnlyUnknownKeys) {
     EXPECT_EQ(SqlBodyText(Endpoint::kCount, extra), "{}");
 }
 
-TEST(MapError, PathsResolveAgainstTheBody) {
-    OJson body = OJson::parse(R"({"flow_runs": {"state": {"type": {"any_": ["COMPLETED", "RUNING"]}}}})");
-    MappedError m =
-        MapValidationError({"22023", "flow_runs.state.type.any_[1]: \"RUNING\" is not a valid state type", ""}, body);
-    EXPECT_FALSE(m.limit_detail);
-    EXPECT_EQ(m.error["type"], "enum");
-    EXPECT_EQ(m.error["loc"].dump(), R"(["body","flow_runs","state","type","any_",1])");
-    EXPECT_EQ(m.error["input"], "RUNING");
-
-    OJson dotted = OJson::parse(R"({"deployments": {"a.b: c": {"x": 1}}})");
-    m = MapValidationError({"22023", "deployments.a.b: c: unknown field for DeploymentFilter", ""}, dotted);
-    EXPECT_EQ(m.error["loc"].dump(), R"(["body","deployments","a.b: c"])");
-    EXPECT_EQ(m.error["input"].dump(), R"({"x":1})");
-    EXPECT_EQ(m.error["type"], "extra_forbidden");
-
-    OJson limit = OJson::parse(R"({"limit": 201})");
-    m = MapValidationError({"22023", "limit: Invalid limit: must be less than or equal to 200.", ""}, limit);
-    ASSERT_TRUE(m.limit_detail);
-    EXPECT_EQ(*m.limit_detail, "Invalid limit: must be less than or equal to 200.");
-
-    OJson list = OJson::parse(R"({"flows": {"id": {"any_": []}}})");
-    m = MapValidationError({"54000", "flows.id.any_: list has 1000001 elements, more than the limit of 1000000", ""},
-                           list);
-    EXPECT_EQ(m.error["type"], "too_long");
-    EXPECT_EQ(m.error["msg"], "List should have at most 1000000 items after validation, not 1000001");
-
-    OJson deep = OJson::parse(R"({"flows": {}})");
-    m = MapValidationError({"54000", "(body): request body nests deeper than 32 levels", ""}, deep, "flows");
-    EXPECT_EQ(m.error["loc"].dump(), R"(["body","flows"])");
-    EXPECT_EQ(m.error["type"], "value_error");
-}
-
-TEST(MapError, DatetimeAndIntegers) {
-    OJson body = OJson::parse(R"({"flow_runs": {"end_time": {"before_": "2024-02-30T00:00:00Z"}}, "offset": "x"})");
-    MappedError m = MapValidationError(
-        {"22P02",
-         "flow_runs.end_time.before_: \"2024-02-30T00:00:00Z\" is not a valid datetime: Input should be a valid "
-         "datetime or date, day value is outside expected range",
-         ""},
-        body);
-    EXPECT_EQ(m.error["type"], "datetime_from_date_parsing");
-    EXPECT_EQ(m.error["msg"], "Input should be a valid datetime or date, day value is outside expected range");
-    EXPECT_EQ(m.error["ctx"]["error"], "day value is outside expected range");
-    m = MapValidationError({"22P02", "offset: \"x\" is not a valid integer", ""}, body);
-    EXPECT_EQ(m.error["type"], "int_parsing");
-}
-
-TEST(UuidCrate, DisplayTexts) {
-    const std::string chr =
-        "invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found ";
-    EXPECT_EQ(UuidCrateError("not-a-uuid"), chr + "`n` at 1");
-    EXPECT_EQ(UuidCrateError("{project_id}"), chr + "`p` at 2");
-    EXPECT_EQ(UuidCrateError("fake id"), chr + "`k` at 3");
-    EXPECT_EQ(UuidCrateError("123"), "invalid length: expected length 32 for simple format, found 3");
-    EXPECT_EQ(UuidCrateError("1234-5678"), "invalid group count: expected 5, found 2");
-    EXPECT_EQ(UuidCrateError("0000000-0000-0000-0000-000000000000"),
-              "invalid group length in group 0: expected 8, found 7");
-    EXPECT_EQ(UuidCrateError("00000000-0000-0000-0000-0000000000000"),
-              "invalid group length in group 4: expected 12, found 13");
+TEST(ValidationErrors, PrefectAnswerFromTheExtensionsList) {
+    OJson body = OJson::parse(R"({"sort": "x", "offset": -1})");
+    const std::string list =
+        R"({"detail":[{"type":"greater_than_equal","loc":["body","offset"],"msg":"m","input":-1,"ctx":{"ge":0}},)"
+        R"({"type":"enum","loc":["body","sort"],"msg":"n","input":"x"}]})";
+    std::optional<Answer> a = AnswerFromValidationErrors(list, body);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->status, 422);
+    EXPECT_EQ(a->body, R"({"exception_message":"Invalid request received.","exception_detail":)"
+                       R"([{"type":"greater_than_equal","loc":["body","offset"],"msg":"m","input":-1,"ctx":{"ge":0}},)"
+                       R"({"type":"enum","loc":["body","sort"],"msg":"n","input":"x"}],)"
+                       R"("request_body":{"sort":"x","offset":-1}})");
+    // LimitBody's HTTPException
+    a = AnswerFromValidationErrors(R"({"detail":"Invalid limit: must be less than or equal to 200."})", body);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->status, 422);
+    EXPECT_EQ(a->body, R"({"detail":"Invalid limit: must be less than or equal to 200."})");
+    // not an answer: no error listed, or not the shape
+    EXPECT_FALSE(AnswerFromValidationErrors(R"({"detail":[]})", body));
+    EXPECT_FALSE(AnswerFromValidationErrors(R"([1])", body));
+    EXPECT_FALSE(AnswerFromValidationErrors("not json", body));
 }
 
 TEST(Gzip, RoundTrip) {

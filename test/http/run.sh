@@ -101,8 +101,8 @@ CREATE FUNCTION pf_http_broken.deployments_count(body jsonb) RETURNS bigint
     LANGUAGE sql AS $$ SELECT 1 / (SELECT count(*) - count(*) FROM pg_class)::bigint $$;
 CREATE FUNCTION pf_http_broken.deployments_paginate(body jsonb) RETURNS json
     LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep((body->>'page')::float8 / 10); RETURN '{"slept": true}'::json; END $$;
-CREATE FUNCTION pf_http_broken.deployments_filter_sql(body jsonb) RETURNS jsonb
-    LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;
+CREATE FUNCTION pf_http_broken.deployments_validation_errors(body json, endpoint text DEFAULT 'filter') RETURNS json
+    LANGUAGE sql AS $$ SELECT '{"detail": []}'::json $$;
 SQL
 psql -q -X -v ON_ERROR_STOP=1 -v scale=1 -d "$DB" -f data/generate.sql >/dev/null || exit 1
 DSN="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$DB"

@@ -40,8 +40,13 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import os
+
 import psycopg2
 import psycopg2.extras
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "vocabulary"))
+import vocabulary  # noqa: E402  (the compiler's table, for the drift check only)
 
 UTC = timezone.utc
 STATE_TYPES = ["SCHEDULED", "PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED",
@@ -1564,6 +1569,121 @@ class Gen:
 
 
 # ============================================================================================
+# Drift check against the compiler's table
+# ============================================================================================
+# The model above and the generator's SCHEMA stay written by hand from Prefect's sources on
+# purpose; this only compares what they cover with src/compiler/filter_spec.cpp (pf_vocabulary,
+# test/vocabulary), so that a field added to one side cannot go untested on the other.
+
+# Fields the evaluator does not read on purpose: Prefect validates and then ignores them.
+MODEL_IGNORES = {"DeploymentFilter.concurrency_limit"}
+
+
+class _Reads(dict):
+    """A body object that records each key the evaluator asks it for, as (path, key)."""
+
+    def __init__(self, d, path, log):
+        super().__init__({k: _Reads(v, path + (k,), log) if isinstance(v, dict) else v
+                          for k, v in d.items()})
+        self._path, self._log = path, log
+
+    def get(self, k, default=None):
+        self._log.add((self._path, k))
+        return super().get(k, default)
+
+    def __getitem__(self, k):
+        self._log.add((self._path, k))
+        return super().__getitem__(k)
+
+    def __contains__(self, k):
+        self._log.add((self._path, k))
+        return super().__contains__(k)
+
+
+def model_reads(vocab):
+    """The (class, key) pairs the evaluator reads from a body where every filter class is present
+    (an empty object at each leaf class). Classes are named through the compiler's table; a key
+    at a path the table does not know is named "path.key"."""
+    classes = vocab["classes"]
+
+    def probe(cname):
+        return {f["key"]: probe(f["child"]) for f in classes[cname]["fields"] if f["kind"] == "kChild"}
+    body = {t["key"]: probe(t["class"]) for t in vocab["top_level"]}
+    log = set()
+    Evaluator(gen_dataset(random.Random(0), 3)).matches(_Reads(body, (), log))
+
+    def class_at(path):
+        cname = {t["key"]: t["class"] for t in vocab["top_level"]}.get(path[0]) if path else None
+        for k in path[1:]:
+            f = next((f for f in classes[cname]["fields"] if f["key"] == k), None) if cname else None
+            cname = f["child"] if f and f["kind"] == "kChild" else None
+        return cname
+    return {"%s.%s" % (class_at(path) or ".".join(path), k) if path else "(body).%s" % k
+            for path, k in log}
+
+
+def _below(spec, path):
+    """"Class.key" and, for a sub-filter, every field of the classes under it."""
+    cname, key = path.split(".")
+    f = next((f for f in spec.get(cname, {}).get("fields", []) if f["key"] == key), None)
+    out, stack = {path}, [f["child"]] if f and f["kind"] == "kChild" else []
+    while stack:
+        c = stack.pop()
+        out |= {"%s.%s" % (c, f["key"]) for f in spec[c]["fields"]} | {"%s.operator" % c}
+        stack += [f["child"] for f in spec[c]["fields"] if f["kind"] == "kChild"]
+    return out
+
+
+def spec_paths(vocab):
+    """"Class.key" of every field (and `operator`) of the compiler's table."""
+    return {"%s.%s" % pair for pair in vocabulary.field_pairs(vocab)}
+
+
+def check_vocabulary(vocab):
+    """Problems (strings) where the generator's SCHEMA/TOP, the evaluator or STATE_TYPES differ
+    from the compiler's table."""
+    problems = []
+    spec = vocab["classes"]
+    top_cpp = [(t["key"], t["class"]) for t in vocab["top_level"]]
+    if TOP != top_cpp:
+        problems.append("top-level filters: generator %s, compiler %s" % (TOP, top_cpp))
+    for cname in sorted(set(SCHEMA) | set(spec)):
+        if cname not in spec:
+            problems.append("generator class %s is not in the compiler's table" % cname)
+            continue
+        if cname not in SCHEMA:
+            problems.append("class %s is never generated (not in SCHEMA)" % cname)
+            continue
+        op, fields = SCHEMA[cname]
+        c = spec[cname]
+        if op != c["has_operator"]:
+            problems.append("%s: operator is %s in the generator, %s in the compiler"
+                            % (cname, op, c["has_operator"]))
+        cpp = {f["key"]: f for f in c["fields"]}
+        for k in sorted(set(fields) - set(cpp)):
+            problems.append("generator field %s.%s is not in the compiler's table" % (cname, k))
+        for k in sorted(set(cpp) - set(fields)):
+            problems.append("field %s.%s (%s) is never generated (not in SCHEMA)"
+                            % (cname, k, cpp[k]["kind"]))
+        for k in sorted(set(fields) & set(cpp)):
+            want = cpp[k].get("child") if cpp[k]["kind"] == "kChild" else None
+            got = fields[k] if isinstance(fields[k], str) else None
+            if got != want:
+                problems.append("%s.%s: the generator has %s, the compiler %s"
+                                % (cname, k, got or "a leaf", want or "a leaf (%s)" % cpp[k]["kind"]))
+    reads = model_reads(vocab)
+    ignored = set().union(*(_below(spec, p) for p in MODEL_IGNORES))
+    top_keys = {"(body).%s" % t["key"] for t in vocab["top_level"]}
+    for p in sorted((spec_paths(vocab) | top_keys) - ignored - reads):
+        problems.append("the evaluator never reads %s" % p)
+    for p in sorted(reads - spec_paths(vocab) - top_keys):
+        problems.append("the evaluator reads %s, which is not in the compiler's table" % p)
+    if STATE_TYPES != vocab["state_types"]:
+        problems.append("STATE_TYPES %s != the compiler's %s" % (STATE_TYPES, vocab["state_types"]))
+    return problems
+
+
+# ============================================================================================
 # Driver
 # ============================================================================================
 
@@ -1803,6 +1923,11 @@ class Runner:
     def run(self):
         args = self.args
         seed = args.seed
+        problems = check_vocabulary(vocabulary.load())
+        for p in problems:
+            print("VOCABULARY: %s" % p)
+        if problems:
+            return 2
         coll, env_ok = self.check_environment()
         if not env_ok:
             return 2
@@ -1866,16 +1991,17 @@ class Runner:
             print("no dataset %d" % args.dump_sql, file=sys.stderr)
             return 2
         elapsed = time.time() - t0
-        missing = sorted(ALL_PATHS - self.coverage)
+        # every field of the compiler's table and every edge shape must have been generated
+        missing = sorted((ALL_PATHS | spec_paths(vocabulary.load())) - self.coverage)
         if missing and not only:
-            print("coverage: never generated: %s" % ", ".join(missing))
+            print("coverage: FAIL: never generated: %s" % ", ".join(missing))
         print("property test: seed=%d datasets=%d bodies=%d comparisons=%d mismatches=%d "
               "nonempty=%d%% seconds=%.1f (in SQL calls %.1f, slowest call %.0f ms at --only %s;"
               " lc_collate=%s)"
               % (seed, args.datasets if not only else 1, self.bodies, self.comparisons,
                  self.mismatches, 100 * self.nonempty // max(1, self.bodies), elapsed,
                  self.sql_seconds, self.slowest[0] * 1000, self.slowest[1], coll))
-        return 1 if self.mismatches else 0
+        return 1 if self.mismatches or (missing and not only) else 0
 
 
 def main():
@@ -1892,7 +2018,18 @@ def main():
                     help="print at most this many mismatches in full")
     ap.add_argument("--shrink", type=int, default=15,
                     help="shrink the body of the first N reported mismatches")
+    ap.add_argument("--check-vocabulary", action="store_true",
+                    help="only compare the generator, the evaluator and STATE_TYPES with the "
+                         "compiler's table (pf_vocabulary; no database) and exit")
     args = ap.parse_args()
+    if args.check_vocabulary:
+        problems = check_vocabulary(vocabulary.load())
+        for p in problems:
+            print("VOCABULARY: %s" % p)
+        print("property test vocabulary: %s" % ("%d problem(s)" % len(problems) if problems else
+                                                "generator, evaluator and STATE_TYPES cover "
+                                                "the compiler's table"))
+        return 1 if problems else 0
     conn = psycopg2.connect("")
     conn.autocommit = True
     psycopg2.extras.register_uuid(conn_or_curs=conn)

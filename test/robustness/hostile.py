@@ -21,7 +21,9 @@ must stay the same and the server log must show no crash. Any failure prints the
 import argparse
 import copy
 import json
+import os
 import random
+import re
 import sys
 import time
 
@@ -30,65 +32,72 @@ import psycopg2
 import lib
 from lib import log
 
+sys.path.insert(0, os.path.join(lib.ROOT, "test", "vocabulary"))
+import vocabulary  # noqa: E402
+
 OP = "operator"
 UUIDS, TEXTS, LIKE, STATES, BOOL, DT, INT = "uuids", "texts", "like", "states", "bool", "datetime", "int"
 
-# Prefect's filter classes as src/compiler/filter_spec.cpp implements them. A "pool" suffix names
-# the value pool that makes a matching value likely.
-SPEC = {
-    "flows": {OP: OP, "id": {"any_": (UUIDS, "flow_id"), "not_any_": (UUIDS, "flow_id")},
-              "deployment": {OP: OP, "is_null_": BOOL},
-              "name": {"any_": (TEXTS, "flow_name"), "like_": (LIKE, "flow_name")},
-              "tags": {OP: OP, "all_": (TEXTS, "tag"), "is_null_": BOOL}},
-    "flow_runs": {
-        OP: OP,
-        "id": {"any_": (UUIDS, "flow_run_id"), "not_any_": (UUIDS, "flow_run_id")},
-        "name": {"any_": (TEXTS, "flow_run_name"), "like_": (LIKE, "flow_run_name")},
-        "tags": {OP: OP, "all_": (TEXTS, "tag"), "any_": (TEXTS, "tag"), "is_null_": BOOL},
-        "deployment_id": {OP: OP, "any_": (UUIDS, "deployment_id"), "is_null_": BOOL},
-        "work_queue_name": {OP: OP, "any_": (TEXTS, "work_queue_name"), "is_null_": BOOL},
-        "state": {OP: OP, "type": {"any_": STATES, "not_any_": STATES},
-                  "name": {"any_": (TEXTS, "state_name"), "not_any_": (TEXTS, "state_name")}},
-        "flow_version": {"any_": (TEXTS, "flow_version")},
-        "start_time": {"before_": DT, "after_": DT, "is_null_": BOOL},
-        "end_time": {"before_": DT, "after_": DT, "is_null_": BOOL},
-        "expected_start_time": {"before_": DT, "after_": DT},
-        "next_scheduled_start_time": {"before_": DT, "after_": DT},
-        "parent_flow_run_id": {OP: OP, "any_": (UUIDS, "flow_run_id")},
-        "parent_task_run_id": {OP: OP, "any_": (UUIDS, "task_run_id"), "is_null_": BOOL},
-        "idempotency_key": {"any_": (TEXTS, "idempotency_key"), "not_any_": (TEXTS, "idempotency_key")},
-        "created_by": {OP: OP, "id_": (UUIDS, "deployment_id"), "type_": (TEXTS, "created_by_type"),
-                       "is_null_": BOOL},
-    },
-    "task_runs": {
-        OP: OP,
-        "id": {"any_": (UUIDS, "task_run_id")},
-        "name": {"any_": (TEXTS, "task_run_name"), "like_": (LIKE, "task_run_name")},
-        "tags": {OP: OP, "all_": (TEXTS, "tag"), "is_null_": BOOL},
-        "state": {OP: OP, "type": {"any_": STATES}, "name": {"any_": (TEXTS, "state_name")}},
-        "start_time": {"before_": DT, "after_": DT, "is_null_": BOOL},
-        "end_time": {"before_": DT, "after_": DT, "is_null_": BOOL},
-        "expected_start_time": {"before_": DT, "after_": DT},
-        "subflow_runs": {"exists_": BOOL},
-        "flow_run_id": {OP: OP, "any_": (UUIDS, "flow_run_id"), "is_null_": BOOL},
-    },
-    "deployments": {
-        OP: OP,
-        "id": {"any_": (UUIDS, "deployment_id"), "not_any_": (UUIDS, "deployment_id")},
-        "name": {"any_": (TEXTS, "deployment_name"), "like_": (LIKE, "deployment_name")},
-        "flow_or_deployment_name": {"like_": (LIKE, "flow_name")},
-        "paused": {"eq_": BOOL},
-        "tags": {OP: OP, "all_": (TEXTS, "tag"), "any_": (TEXTS, "tag"), "is_null_": BOOL},
-        "work_queue_name": {"any_": (TEXTS, "work_queue_name")},
-        "concurrency_limit": {"ge_": INT, "le_": INT, "is_null_": BOOL},
-    },
-    "work_pools": {OP: OP, "id": {"any_": (UUIDS, "work_pool_id")}, "name": {"any_": (TEXTS, "work_pool_name")},
-                   "type": {"any_": (TEXTS, "work_pool_type")}},
-    "work_pool_queues": {OP: OP, "id": {"any_": (UUIDS, "work_queue_id")},
-                         "name": {"any_": (TEXTS, "work_queue_name"), "startswith_": (TEXTS, "work_queue_name")}},
+# The filter classes come from the compiler's own table (src/compiler/filter_spec.cpp, printed by
+# pf_vocabulary: test/vocabulary/vocabulary.py). Each FieldKind maps to the value generator that
+# exercises it; a kind missing here stops the run (a new kind needs its generator).
+GEN_BY_KIND = {
+    "kUuidAny": UUIDS, "kUuidNotAny": UUIDS, "kParentFlowRunAny": UUIDS, "kCreatedByIdAny": UUIDS,
+    "kTextAny": TEXTS, "kTextNotAny": TEXTS, "kTagsAll": TEXTS, "kTagsAny": TEXTS, "kStartsWith": TEXTS,
+    "kStateTypeAny": STATES, "kStateTypeNotAny": STATES,
+    "kLike": LIKE, "kFlowOrDeploymentLike": LIKE,
+    "kTagsIsNull": BOOL, "kIsNull": BOOL, "kBoolEq": BOOL, "kIgnoredBool": BOOL, "kFlowDeploymentIsNull": BOOL,
+    "kSubflowRunsExists": BOOL, "kTaskRunFlowRunIdIsNull": BOOL,
+    "kBefore": DT, "kAfter": DT,
+    "kIgnoredInt": INT,
 }
-STATE_TYPES = ["SCHEDULED", "PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "CRASHED", "PAUSED",
-               "CANCELLING"]
+# The value pool (lib.value_pools) that makes a matching value likely, from the field's column;
+# these kinds take values of another table than their column's.
+POOL_BY_KIND = {"kParentFlowRunAny": "flow_run_id", "kCreatedByIdAny": "deployment_id",
+                "kFlowOrDeploymentLike": "flow_name"}
+TABLE_BY_ALIAS = {"f": "flow", "fr": "flow_run", "tr": "task_run", "d": "deployment", "wp": "work_pool",
+                  "wq": "work_queue"}
+
+
+def value_pool(kind, column):
+    if kind in POOL_BY_KIND:
+        return POOL_BY_KIND[kind]
+    m = re.fullmatch(r"(\w+)\.(\w+)", column or "")
+    if m:
+        alias, col = m.groups()
+        if col in ("id", "name", "type"):
+            return "%s_%s" % (TABLE_BY_ALIAS.get(alias, alias), col)
+        return {"tags": "tag", "parent_task_run_id": "task_run_id"}.get(col, col)
+    m = re.search(r"->> '(\w+)'", column or "")
+    return "created_by_%s" % m.group(1) if m else None   # created_by ->> 'type'
+
+
+def build_spec(vocab):
+    """{top-level key: {key: nested dict | leaf kind}} with OP where the class takes `operator`;
+    a leaf kind is BOOL, DT, INT, STATES or (UUIDS | TEXTS | LIKE, pool)."""
+    classes = vocab["classes"]
+
+    def cls(name):
+        c = classes[name]
+        out = {OP: OP} if c["has_operator"] else {}
+        for f in c["fields"]:
+            kind = f["kind"]
+            if kind == "kChild":
+                out[f["key"]] = cls(f["child"])
+            elif kind not in GEN_BY_KIND:
+                lib.fail("%s.%s has FieldKind %s, which hostile.py has no value generator for (GEN_BY_KIND)"
+                         % (name, f["key"], kind))
+            elif GEN_BY_KIND[kind] in (UUIDS, TEXTS, LIKE):
+                out[f["key"]] = (GEN_BY_KIND[kind], value_pool(kind, f.get("column")))
+            else:
+                out[f["key"]] = GEN_BY_KIND[kind]
+        return out
+    return {t["key"]: cls(t["class"]) for t in vocab["top_level"]}
+
+
+VOCABULARY = vocabulary.load()
+SPEC = build_spec(VOCABULARY)
+STATE_TYPES = VOCABULARY["state_types"]
 SORTS = ["NAME_ASC", "NAME_DESC", "CREATED_DESC", "UPDATED_DESC"]
 
 
@@ -464,10 +473,65 @@ class Runner:
                 results[fn] = res
             if len(results) == 4:
                 self.check_consistency(results, text, label)
+                self.check_validation_errors(results["deployments_filter"], text, label)
         except psycopg2.Error as e:
             if not lib.lost(cur, e):
                 raise
             self.problem("connection lost (backend crash?): %s" % e, label, text)
+
+    def check_validation_errors(self, filter_result, text, label):
+        """prefect.deployments_validation_errors lists nothing for a body deployments_filter takes,
+        and, for one it rejects, a list holding the rejected path (the SQL error is the first in
+        jsonb's key order, the list is in the order sent, so only membership is checked)."""
+        cur = self.cur
+        if self.in_tx:
+            cur.execute("SAVEPOINT v")
+        try:
+            cur.execute("SELECT prefect.deployments_validation_errors(%s::json, 'filter')::text", (text,))
+            detail = json.loads(cur.fetchone()[0])["detail"]
+        except psycopg2.Error as e:
+            if lib.lost(cur, e):
+                raise
+            if self.in_tx:
+                cur.execute("ROLLBACK TO SAVEPOINT v")
+            # json accepts what jsonb refuses only for \u0000, which never got here; a body the
+            # compiler's own limits refuse (size, depth) is still listed, as a value_error
+            self.problem("deployments_validation_errors raised %s: %s" % (e.pgcode, e), label, text)
+            return
+        if self.in_tx:
+            cur.execute("RELEASE SAVEPOINT v")
+        if filter_result[0] == "ok":
+            if detail != []:
+                self.problem("deployments_filter answered but validation_errors lists %s" % str(detail)[:300],
+                             label, text)
+            return
+        if isinstance(detail, str):
+            if not filter_result[2].startswith("limit: " + detail):
+                self.problem("validation_errors says %r, deployments_filter %r" % (detail, filter_result[2][:200]),
+                             label, text)
+            return
+        if not detail:
+            self.problem("deployments_filter refused the body but validation_errors lists nothing", label, text)
+        def shown_key(key):  # JsonPath::ToString shortens keys past 64 bytes
+            raw = key.encode("utf-8", "surrogatepass")
+            if len(raw) <= 64:
+                return key
+            cut = 64
+            while cut > 0 and (raw[cut] & 0xC0) == 0x80:
+                cut -= 1
+            return raw[:cut].decode("utf-8", "surrogatepass") + "..."
+
+        paths = set()
+        for e in detail:
+            path = ""
+            for seg in e["loc"][1:]:
+                path += "[%d]" % seg if isinstance(seg, int) else ("." if path else "") + shown_key(seg)
+            paths.add(path or "(body)")
+        message = filter_result[2]
+        if not any(message.startswith(p + ": ") or (len(message.encode()) >= 1000 and p.startswith(message[:200]))
+                   for p in paths) and not message.startswith("(body): "):
+            self.problem("the SQL error %r is not among the listed errors %s" % (message[:200], sorted(paths)[:10]),
+                         label, text)
 
     def check_consistency(self, res, text, label):
         f, c, p, s = (res[fn] for fn in lib.FUNCTIONS)

@@ -177,7 +177,9 @@ def prepared(dsn):
 
     cur2.execute("SELECT extversion FROM pg_extension WHERE extname = 'prefect_filter'")
     version = cur2.fetchone()[0]
-    report(version == "0.2.0", f"after ALTER EXTENSION prefect_filter UPDATE the version is {version}")
+    cur2.execute("SELECT default_version FROM pg_available_extensions WHERE name = 'prefect_filter'")
+    latest = cur2.fetchone()[0]
+    report(version == latest, f"after ALTER EXTENSION prefect_filter UPDATE the version is {version} (latest {latest})")
     after = run_all()
     diffs = [k for k in before if before[k] != after[k]]
     report(not diffs, f"{len(before)} prepared-statement answers are the same after the upgrade"
@@ -186,12 +188,15 @@ def prepared(dsn):
     report(cur2.fetchall() == [("pf_count2", 14 * len(bodies))],
            "the SQL-level prepared statement survived the upgrade (7 executions per body before, 7 after)")
 
-    # the sessions that loaded the library before the upgrade see 0.2.0's objects and setting
+    # the sessions that loaded the library before the upgrade see the later versions' objects and settings
     cur2.execute("SELECT prefect.csrf_token_for_client('no-such-client') IS NULL")
     report(cur2.fetchone()[0] is True, "an old session calls csrf_token_for_client after the upgrade")
     cur2.execute("SET prefect_filter.default_limit = 3")
     cur2.execute("SELECT json_array_length(prefect.deployments_filter('{}'))")
     report(cur2.fetchone()[0] == 3, "an old session honours prefect_filter.default_limit after the upgrade")
+    cur2.execute("SELECT prefect.deployments_validation_errors('{\"offset\": -1}')::text")
+    report(json.loads(cur2.fetchone()[0])["detail"][0]["type"] == "greater_than_equal",
+           "an old session calls deployments_validation_errors after the upgrade")
     pq.finish(c1)
     s2.close()
 

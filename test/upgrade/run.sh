@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Extension upgrade test: ALTER EXTENSION prefect_filter UPDATE from 0.1.0 against a fresh
-# CREATE EXTENSION prefect_filter (0.2.0). Called by scripts/test.sh with PGHOST/PGPORT of a
+# Extension upgrade test: ALTER EXTENSION prefect_filter UPDATE from each released version
+# (0.1.0, with data, and 0.2.0) against a fresh CREATE EXTENSION prefect_filter (the control
+# file's default_version, "LATEST" below). Called by scripts/test.sh with PGHOST/PGPORT of a
 # throwaway cluster where `make install` put the extension; run alone, it starts its own cluster
 # (scripts/pg_tmp.sh; the extension must be installed: scripts/build.sh). It
-#   1. checks the installed files offer 0.1.0 -> 0.2.0 and default to 0.2.0;
+#   1. checks the installed files default to LATEST and offer a path from 0.1.0 through every
+#      release;
 #   2. database A: CREATE EXTENSION prefect_filter VERSION '0.1.0'; its catalog must equal the
 #      released 0.1.0's (test/upgrade/catalog-0.1.0.txt: released scripts are never edited);
 #      data/generate.sql at scale 1; the answers of deployments_filter/count/paginate for the
@@ -16,13 +18,17 @@
 #      with types/defaults/NOT NULL, constraints, indexes with definitions, types, functions with
 #      arguments, results, volatility, parallel safety, security, SET clauses, bodies, ACLs,
 #      comments, extension members and configuration tables; no OIDs, no owners) must be
-#      identical and equal test/upgrade/catalog-0.2.0.txt (a fresh install is 0.1.0 plus the
-#      upgrade script, so A = B alone would not notice an object the upgrade script forgot);
+#      identical and equal test/upgrade/catalog-LATEST.txt (a fresh install is 0.1.0 plus the
+#      upgrade scripts, so A = B alone would not notice an object an upgrade script forgot);
 #      A's answers before and after its upgrade and B's answers must be identical;
-#   5. the new 0.2.0 objects work in the upgraded A (csrf_token_for_client, default_limit).
+#   5. the objects of later versions work in the upgraded A (csrf_token_for_client,
+#      default_limit, deployments_validation_errors, datetime_parsing);
+#   6. database C: CREATE EXTENSION prefect_filter VERSION '0.2.0' has the released 0.2.0's
+#      catalog, and after ALTER EXTENSION UPDATE LATEST's.
 # Prints ok/FAIL lines, ends with "N passed, M failed", exits non-zero on any failure.
-#   test/upgrade/run.sh --update-golden   rewrites catalog-0.1.0.txt / catalog-0.2.0.txt from this
-#                                         run (only when a new version is added on purpose)
+#   test/upgrade/run.sh --update-golden   rewrites catalog-LATEST.txt from this run (only when a
+#                                         new version is added on purpose; released versions'
+#                                         catalogs are never rewritten)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 HERE=test/upgrade
@@ -31,6 +37,8 @@ WORK=$(mktemp -d /tmp/pf_upgrade_test.XXXXXX)
 chmod 755 "$WORK"
 DB_A=pf_upgrade_a_$$
 DB_B=pf_upgrade_b_$$
+DB_C=pf_upgrade_c_$$
+LATEST=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" prefect_filter.control)
 OWN_CLUSTER=0
 UPDATE_GOLDEN=0
 [[ ${1:-} == --update-golden ]] && UPDATE_GOLDEN=1
@@ -41,6 +49,7 @@ cleanup() {
     if [[ -n ${PGPORT:-} ]]; then
         dropdb --if-exists "$DB_A" >/dev/null 2>&1
         dropdb --if-exists "$DB_B" >/dev/null 2>&1
+        dropdb --if-exists "$DB_C" >/dev/null 2>&1
     fi
     if [[ $OWN_CLUSTER -eq 1 ]]; then pg_tmp_stop; fi
     rm -rf "$WORK"
@@ -93,10 +102,10 @@ DSN_B="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$DB_B"
 # ------------------------------------------------------------------ 1. installed files
 echo "== installed extension files"
 expect_eq "default version" \
-    "$(q postgres "SELECT default_version FROM pg_available_extensions WHERE name = 'prefect_filter'")" "0.2.0"
-expect_eq "update path 0.1.0 -> 0.2.0" \
-    "$(q postgres "SELECT path FROM pg_extension_update_paths('prefect_filter') WHERE source = '0.1.0' AND target = '0.2.0'")" \
-    "0.1.0--0.2.0"
+    "$(q postgres "SELECT default_version FROM pg_available_extensions WHERE name = 'prefect_filter'")" "$LATEST"
+expect_eq "update path 0.1.0 -> $LATEST" \
+    "$(q postgres "SELECT path FROM pg_extension_update_paths('prefect_filter') WHERE source = '0.1.0' AND target = '$LATEST'")" \
+    "0.1.0--0.2.0--$LATEST"
 
 # ------------------------------------------------------------------ 2. A: 0.1.0, data, upgrade
 echo "== database A: CREATE EXTENSION prefect_filter VERSION '0.1.0', then ALTER EXTENSION UPDATE"
@@ -106,7 +115,6 @@ q "$DB_A" "CREATE EXTENSION prefect_filter VERSION '0.1.0'" >/dev/null || exit 1
 expect_eq "A's version after CREATE EXTENSION ... VERSION '0.1.0'" \
     "$(q "$DB_A" "SELECT extversion FROM pg_extension WHERE extname = 'prefect_filter'")" "0.1.0"
 catalog "$DB_A" "$WORK/catalog_a_0.1.0.txt"
-[[ $UPDATE_GOLDEN -eq 1 ]] && cp "$WORK/catalog_a_0.1.0.txt" "$HERE/catalog-0.1.0.txt"
 same_files "A at 0.1.0 has the released 0.1.0's catalog ($HERE/catalog-0.1.0.txt)" \
     "$HERE/catalog-0.1.0.txt" "$WORK/catalog_a_0.1.0.txt"
 load_data "$DB_A"
@@ -123,30 +131,30 @@ if [[ $(q "$DB_A" "SELECT extversion FROM pg_extension WHERE extname = 'prefect_
     q "$DB_A" "ALTER EXTENSION prefect_filter UPDATE"
 fi
 expect_eq "A's version after ALTER EXTENSION prefect_filter UPDATE" \
-    "$(q "$DB_A" "SELECT extversion FROM pg_extension WHERE extname = 'prefect_filter'")" "0.2.0"
+    "$(q "$DB_A" "SELECT extversion FROM pg_extension WHERE extname = 'prefect_filter'")" "$LATEST"
 catalog "$DB_A" "$WORK/catalog_a.txt"
 "$PY" "$HERE/check.py" answers "$DSN_A" "$WORK/answers_a_after.jsonl" ||
-    fail "answers of A at 0.2.0"
+    fail "answers of A at $LATEST"
 same_files "A's answers are the same before and after its upgrade" \
     "$WORK/answers_a_before.jsonl" "$WORK/answers_a_after.jsonl"
 
-# ------------------------------------------------------------------ 3. B: fresh 0.2.0, same data
+# ------------------------------------------------------------------ 3. B: fresh LATEST, same data
 echo "== database B: CREATE EXTENSION prefect_filter"
 createdb "$DB_B" || exit 1
 q "$DB_B" "CREATE EXTENSION pg_trgm" || exit 1
 q "$DB_B" "CREATE EXTENSION prefect_filter" >/dev/null || exit 1
 expect_eq "B's version after CREATE EXTENSION prefect_filter" \
-    "$(q "$DB_B" "SELECT extversion FROM pg_extension WHERE extname = 'prefect_filter'")" "0.2.0"
+    "$(q "$DB_B" "SELECT extversion FROM pg_extension WHERE extname = 'prefect_filter'")" "$LATEST"
 load_data "$DB_B"
 catalog "$DB_B" "$WORK/catalog_b.txt"
-[[ $UPDATE_GOLDEN -eq 1 ]] && cp "$WORK/catalog_b.txt" "$HERE/catalog-0.2.0.txt"
+[[ $UPDATE_GOLDEN -eq 1 ]] && cp "$WORK/catalog_b.txt" "$HERE/catalog-$LATEST.txt"
 
 # ------------------------------------------------------------------ 4. compare
-echo "== compare A (0.1.0 + ALTER EXTENSION UPDATE) with B (fresh 0.2.0)"
+echo "== compare A (0.1.0 + ALTER EXTENSION UPDATE) with B (fresh $LATEST)"
 same_files "A and B have identical catalogs ($(wc -l <"$WORK/catalog_b.txt") facts)" \
     "$WORK/catalog_a.txt" "$WORK/catalog_b.txt"
-same_files "B's catalog is 0.2.0's ($HERE/catalog-0.2.0.txt)" "$HERE/catalog-0.2.0.txt" "$WORK/catalog_b.txt"
-same_files "A's catalog is 0.2.0's ($HERE/catalog-0.2.0.txt)" "$HERE/catalog-0.2.0.txt" "$WORK/catalog_a.txt"
+same_files "B's catalog is $LATEST's ($HERE/catalog-$LATEST.txt)" "$HERE/catalog-$LATEST.txt" "$WORK/catalog_b.txt"
+same_files "A's catalog is $LATEST's ($HERE/catalog-$LATEST.txt)" "$HERE/catalog-$LATEST.txt" "$WORK/catalog_a.txt"
 data_digest "$DB_A" >"$WORK/data_a.txt"
 data_digest "$DB_B" >"$WORK/data_b.txt"
 same_files "A and B hold the same rows (md5 per table)" "$WORK/data_a.txt" "$WORK/data_b.txt"
@@ -154,8 +162,8 @@ same_files "A and B hold the same rows (md5 per table)" "$WORK/data_a.txt" "$WOR
 same_files "A and B give the same answers ($(wc -l <"$WORK/answers_b.jsonl") calls)" \
     "$WORK/answers_a_after.jsonl" "$WORK/answers_b.jsonl"
 
-# ------------------------------------------------------------------ 5. 0.2.0's objects in A
-echo "== 0.2.0 in the upgraded database A"
+# ------------------------------------------------------------------ 5. later versions' objects in A
+echo "== 0.2.0 and later in the upgraded database A"
 q "$DB_A" "INSERT INTO prefect.csrf_token (client, token, expiration) VALUES
              ('ui-1', 'tok-1', now() + interval '1 hour'), ('ui-old', 'tok-old', now() - interval '1 hour')"
 expect_eq "csrf_token_for_client: valid, expired, unknown" \
@@ -169,6 +177,25 @@ expect_eq "default_limit 3: limit 4" \
        sed -n 's/^.*ERROR: *//p')" "limit: Invalid limit: must be less than or equal to 3."
 expect_eq "csrf_token is a configuration table (pg_dump dumps its rows)" \
     "$(q "$DB_A" "SELECT 'prefect.csrf_token'::regclass = ANY (extconfig) FROM pg_extension WHERE extname = 'prefect_filter'")" "t"
+
+expect_eq "deployments_validation_errors lists every error" \
+    "$(q "$DB_A" "SELECT json_array_length(prefect.deployments_validation_errors('{\"sort\": 1, \"offset\": -1}') -> 'detail')")" "2"
+expect_eq "datetime_parsing: pendulum by default, pydantic when set" \
+    "$(q "$DB_A" "SELECT prefect.deployments_validation_errors('{\"flow_runs\": {\"end_time\": {\"after_\": \"x\"}}}') -> 'detail' -> 0 ->> 'type'")/$(
+       q "$DB_A" "SET prefect_filter.datetime_parsing = pydantic; SELECT prefect.deployments_validation_errors('{\"flow_runs\": {\"end_time\": {\"after_\": \"x\"}}}') -> 'detail' -> 0 ->> 'type'")" \
+    "value_error/datetime_from_date_parsing"
+
+# ------------------------------------------------------------------ 6. C: 0.2.0, then UPDATE
+echo "== database C: CREATE EXTENSION prefect_filter VERSION '0.2.0', then ALTER EXTENSION UPDATE"
+createdb "$DB_C" || exit 1
+q "$DB_C" "CREATE EXTENSION pg_trgm" || exit 1
+q "$DB_C" "CREATE EXTENSION prefect_filter VERSION '0.2.0'" >/dev/null || exit 1
+catalog "$DB_C" "$WORK/catalog_c_0.2.0.txt"
+same_files "C at 0.2.0 has the released 0.2.0's catalog ($HERE/catalog-0.2.0.txt)" \
+    "$HERE/catalog-0.2.0.txt" "$WORK/catalog_c_0.2.0.txt"
+q "$DB_C" "ALTER EXTENSION prefect_filter UPDATE"
+catalog "$DB_C" "$WORK/catalog_c.txt"
+same_files "C after its upgrade has $LATEST's catalog" "$HERE/catalog-$LATEST.txt" "$WORK/catalog_c.txt"
 
 echo "$PASSED passed, $FAILED failed"
 [[ $FAILED -eq 0 ]]

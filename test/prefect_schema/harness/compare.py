@@ -222,7 +222,7 @@ def main():
       "extension's tables as a whole.\n\n")
     w("Categories:\n\n"
       "- **could change an answer**: a column or enum the extension reads is missing, has another type\n"
-      "  (src/pg/render.cpp decodes Datums by the type it expects and checks only the column count, so\n"
+      "  (the writers in src/pg decode Datums by the type they expect, and only the column count is checked, so\n"
       "  a type change is also a crash risk), is nullable where the extension's is NOT NULL, or an enum\n"
       "  gained/lost labels.\n"
       "- **harmless**: extra columns, constraints, indexes or tables in Prefect; defaults; foreign keys\n"
