@@ -8,6 +8,7 @@ PACKAGES=(
     nlohmann-json3-dev libgtest-dev libgmock-dev libpq-dev
     python3 python3-psycopg2
     libboost1.81-dev zlib1g-dev nginx curl pgbouncer
+    clang-format-14
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -13,6 +13,12 @@ record() {  # record NAME STATUS
 }
 
 scripts/install_deps.sh || { echo "dependency installation failed"; exit 1; }
+# Every build of the test command (CMake and PGXS) treats warnings as errors.
+export PF_WERROR=-Werror
+
+echo "== formatting (clang-format, .clang-format)"
+scripts/check_format.sh
+record "formatting" $?
 
 echo "== unit tests (ASan + UBSan)"
 cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DPF_SANITIZE=ON >/dev/null &&

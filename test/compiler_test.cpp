@@ -62,14 +62,17 @@ TEST(Compile, EmptyBodyHasNoWhereAndDefaultPaging) {
         ASSERT_EQ(r.rows.params.size(), 2u);
         EXPECT_EQ(r.rows.params[0].int_value, 200);  // LIMIT
         EXPECT_EQ(r.rows.params[1].int_value, 0);    // OFFSET
-        EXPECT_NE(r.rows.sql.find("ORDER BY d.name ASC, d.id ASC LIMIT $1::bigint OFFSET $2::bigint"), std::string::npos);
+        EXPECT_NE(r.rows.sql.find("ORDER BY d.name ASC, d.id ASC LIMIT $1::bigint OFFSET $2::bigint"),
+                  std::string::npos);
     }
 }
 
 TEST(Compile, SortsHaveIdTiebreak) {
     EXPECT_NE(Filter("{\"sort\":\"NAME_DESC\"}").rows.sql.find("ORDER BY d.name DESC, d.id DESC"), std::string::npos);
-    EXPECT_NE(Filter("{\"sort\":\"CREATED_DESC\"}").rows.sql.find("ORDER BY d.created DESC, d.id DESC"), std::string::npos);
-    EXPECT_NE(Filter("{\"sort\":\"UPDATED_DESC\"}").rows.sql.find("ORDER BY d.updated DESC, d.id DESC"), std::string::npos);
+    EXPECT_NE(Filter("{\"sort\":\"CREATED_DESC\"}").rows.sql.find("ORDER BY d.created DESC, d.id DESC"),
+              std::string::npos);
+    EXPECT_NE(Filter("{\"sort\":\"UPDATED_DESC\"}").rows.sql.find("ORDER BY d.updated DESC, d.id DESC"),
+              std::string::npos);
     // The page's rows reach the renderer in page order: the outer query orders by the page's
     // own sort key (which it selects), so the nested loop over the page needs no sort.
     std::string sql = Filter("{\"sort\":\"CREATED_DESC\"}").rows.sql;
@@ -81,8 +84,8 @@ TEST(Compile, SortsHaveIdTiebreak) {
 TEST(Compile, SchemaIsQuotedEverywhere) {
     pf::CompileOptions options;
     options.schema = "public";
-    pf::CompiledRequest r = pf::Compile("{\"flow_runs\":{\"state\":{\"type\":{\"any_\":[\"RUNNING\"]}}}}",
-                                        pf::Endpoint::kFilter, options);
+    pf::CompiledRequest r =
+        pf::Compile("{\"flow_runs\":{\"state\":{\"type\":{\"any_\":[\"RUNNING\"]}}}}", pf::Endpoint::kFilter, options);
     EXPECT_EQ(r.rows.sql.find("prefect"), std::string::npos);
     EXPECT_NE(r.rows.sql.find("\"public\".\"flow_run\" fr"), std::string::npos);
     EXPECT_NE(r.rows.sql.find("$1::\"public\".\"state_type\"[]"), std::string::npos);
@@ -91,13 +94,15 @@ TEST(Compile, SchemaIsQuotedEverywhere) {
 TEST(Compile, RelatedRowsAreLoadedPerPageNotPerRow) {
     pf::CompileOptions options;
     options.schema = "public";
-    pf::CompiledRequest r = pf::Compile("{\"flows\":{\"name\":{\"any_\":[\"etl\"]}}}", pf::Endpoint::kPaginate, options);
+    pf::CompiledRequest r =
+        pf::Compile("{\"flows\":{\"name\":{\"any_\":[\"etl\"]}}}", pf::Endpoint::kPaginate, options);
     // The page statement reads no related table: no subplan per row.
     for (const char *table : {"deployment_schedule", "concurrency_limit_v2", "work_queue", "work_pool"})
         EXPECT_EQ(r.rows.sql.find(std::string("\"") + table + "\""), std::string::npos) << table;
     // One load per related table, keyed by the page's keys ($1), ordered by key for lookups.
     EXPECT_NE(r.related.schedules.find("FROM \"public\".\"deployment_schedule\" s WHERE s.deployment_id = ANY($1) "
-                                       "ORDER BY s.deployment_id, s.updated DESC, s.id"), std::string::npos);
+                                       "ORDER BY s.deployment_id, s.updated DESC, s.id"),
+              std::string::npos);
     EXPECT_NE(r.related.limits.find("\"public\".\"concurrency_limit_v2\" cl WHERE cl.id = ANY($1) ORDER BY cl.id"),
               std::string::npos);
     EXPECT_NE(r.related.queues.find("\"public\".\"work_pool\" wp ON wp.id = wq.work_pool_id WHERE wq.id = ANY($1)"),
@@ -110,7 +115,8 @@ TEST(Compile, RelatedRowsAreLoadedPerPageNotPerRow) {
 
 TEST(Compile, ValuesAreParametersNeverText) {
     const std::string evil = "x'); DROP TABLE prefect.deployment; --";
-    pf::CompiledRequest r = Filter("{\"deployments\":{\"name\":{\"any_\":[\"" + evil + "\"],\"like_\":\"" + evil + "\"}}}");
+    pf::CompiledRequest r =
+        Filter("{\"deployments\":{\"name\":{\"any_\":[\"" + evil + "\"],\"like_\":\"" + evil + "\"}}}");
     EXPECT_EQ(r.rows.sql.find("DROP"), std::string::npos);
     ASSERT_GE(r.rows.params.size(), 2u);
     EXPECT_EQ(r.rows.params[0].items, std::vector<std::string>{evil});
@@ -216,7 +222,8 @@ TEST(Fields, TimesAreInclusiveAndStartTimeCoalesces) {
               std::string::npos);
     // 2000-01-01T01:00:00+01:00 is PostgreSQL's epoch: 0 microseconds
     EXPECT_EQ(CountParams("{\"flow_runs\":{\"end_time\":{\"after_\":\"2000-01-01T01:00:00+01:00\"}}}")[0].int_value, 0);
-    EXPECT_EQ(CountParams("{\"flow_runs\":{\"end_time\":{\"after_\":\"2000-01-01T00:00:01.5Z\"}}}")[0].int_value, 1500000);
+    EXPECT_EQ(CountParams("{\"flow_runs\":{\"end_time\":{\"after_\":\"2000-01-01T00:00:01.5Z\"}}}")[0].int_value,
+              1500000);
 }
 
 TEST(Paging, LimitOffsetPageRules) {
@@ -226,10 +233,12 @@ TEST(Paging, LimitOffsetPageRules) {
     pf::CompiledRequest p = pf::Compile("{\"limit\":10,\"page\":3}", pf::Endpoint::kPaginate, pf::CompileOptions{});
     EXPECT_EQ(p.page, 3);
     EXPECT_EQ(p.rows.params.back().int_value, 20);
-    pf::CompiledRequest huge = pf::Compile("{\"page\":9223372036854775807}", pf::Endpoint::kPaginate, pf::CompileOptions{});
+    pf::CompiledRequest huge =
+        pf::Compile("{\"page\":9223372036854775807}", pf::Endpoint::kPaginate, pf::CompileOptions{});
     EXPECT_EQ(huge.rows.params.back().int_value, INT64_MAX);  // saturates: simply beyond the last row
     // count ignores paging keys entirely, even invalid ones
-    EXPECT_NO_THROW(pf::Compile("{\"limit\":-5,\"sort\":\"x\",\"offset\":\"y\"}", pf::Endpoint::kCount, pf::CompileOptions{}));
+    EXPECT_NO_THROW(
+        pf::Compile("{\"limit\":-5,\"sort\":\"x\",\"offset\":\"y\"}", pf::Endpoint::kCount, pf::CompileOptions{}));
 }
 
 // CompileOptions::default_limit (GUC prefect_filter.default_limit, Prefect's
@@ -276,7 +285,8 @@ TEST(Errors, SqlStateAndPath) {
         {"{\"deployments\":{\"nope\":1}}", "22023", "deployments.nope"},
         {"{\"deployments\":{\"operator\":\"and\"}}", "22023", "deployments.operator"},
         {"{\"deployments\":{\"id\":{\"any_\":[\"x\"]}}}", "22P02", "deployments.id.any_[0]"},
-        {"{\"flow_runs\":{\"state\":{\"type\":{\"any_\":[\"RUNNING\",\"RUNING\"]}}}}", "22023", "flow_runs.state.type.any_[1]"},
+        {"{\"flow_runs\":{\"state\":{\"type\":{\"any_\":[\"RUNNING\",\"RUNING\"]}}}}", "22023",
+         "flow_runs.state.type.any_[1]"},
         {"{\"flow_runs\":{\"end_time\":{\"after_\":\"2024-13-01\"}}}", "22P02", "flow_runs.end_time.after_"},
         {"{\"flow_runs\":{\"created_by\":{\"id_\":[1]}}}", "22023", "flow_runs.created_by.id_[0]"},
         {"{\"task_runs\":{\"subflow_runs\":{\"exists_\":\"perhaps\"}}}", "22P02", "task_runs.subflow_runs.exists_"},
@@ -309,7 +319,8 @@ TEST(Errors, LimitsAreEnforced) {
 TEST(Door, ConvertsEveryExceptionIntoAPod) {
     pf::ErrorPod err;
     EXPECT_TRUE(pf::RunGuarded(&err, [] {}));
-    EXPECT_FALSE(pf::RunGuarded(&err, [] { throw pf::FilterError("22P02", pf::JsonPath().Key("a").Index(1), "bad", "more"); }));
+    EXPECT_FALSE(
+        pf::RunGuarded(&err, [] { throw pf::FilterError("22P02", pf::JsonPath().Key("a").Index(1), "bad", "more"); }));
     EXPECT_STREQ(err.sqlstate, "22P02");
     EXPECT_STREQ(err.message, "a[1]: bad");
     EXPECT_STREQ(err.detail, "more");
@@ -343,14 +354,18 @@ TEST(Errors, ListLimitAndLongKeys) {
     f = Fail("{\"deployments\":{\"" + std::string(2000, 'k') + "\":1}}");
     EXPECT_EQ(f.path, "deployments." + std::string(64, 'k') + "...");
     pf::ErrorPod err;
-    pf::RunGuarded(&err, [] { pf::Compile("{\"deployments\":{\"" + std::string(2000, 'k') + "\":1}}",
-                                          pf::Endpoint::kFilter, pf::CompileOptions{}); });
+    pf::RunGuarded(&err, [] {
+        pf::Compile("{\"deployments\":{\"" + std::string(2000, 'k') + "\":1}}", pf::Endpoint::kFilter,
+                    pf::CompileOptions{});
+    });
     EXPECT_NE(std::string(err.message).find("unknown field for DeploymentFilter"), std::string::npos);
 }
 
 namespace {
 int polls = 0;
-bool StopAfterFewPolls() { return ++polls > 2; }
+bool StopAfterFewPolls() {
+    return ++polls > 2;
+}
 }  // namespace
 
 TEST(Door, PendingCancelStopsTheCompiler) {

@@ -1,8 +1,8 @@
-// Unit tests of src/output/datetime: which strings Prefect's server accepts as a datetime (and
+// Unit tests of src/formats/datetime: which strings Prefect's server accepts as a datetime (and
 // with which pydantic message it rejects the others), the instant it reads (naive = UTC), and the
 // exact text pydantic serialises. Every expected value in the accept/reject tables was produced
 // by pydantic 2.13.4 / pydantic-core 2.46.4 (TypeAdapter(datetime), then Prefect's naive->UTC).
-#include "output/datetime.hpp"
+#include "formats/datetime.hpp"
 
 #include <gtest/gtest.h>
 
@@ -106,19 +106,19 @@ const Accept kAccepted[] = {
     {"2024-01-01T12:30:45.1234567Z", "2024-01-01T12:30:45.123456Z", true, 0, 757427445123456},
     {"2024-01-01T12:30:45.123456789123Z", "2024-01-01T12:30:45.123456Z", true, 0, 757427445123456},
     {"2024-01-01T12:30:45.000000Z", "2024-01-01T12:30:45Z", true, 0, 757427445000000},
-    {"2024-01-01T12:30:45.1234+05:30", "2024-01-01T12:30:45.123400+05:30", true, 19800,
-     757407645123400},
+    {"2024-01-01T12:30:45.1234+05:30", "2024-01-01T12:30:45.123400+05:30", true, 19800, 757407645123400},
     // offsets: +HHMM, -HH:MM, -00:00 and +00:00 are Z, U+2212 minus, up to 23:59
     {"2024-01-01T00:00:00+0530", "2024-01-01T00:00:00+05:30", true, 19800, 757362600000000},
     {"2024-01-01T00:00:00-05:00", "2024-01-01T00:00:00-05:00", true, -18000, 757400400000000},
     {"2024-01-01T00:00:00-00:00", "2024-01-01T00:00:00Z", true, 0, 757382400000000},
     {"2024-01-01T00:00:00+00:00", "2024-01-01T00:00:00Z", true, 0, 757382400000000},
-    {"2024-01-01T00:00:00\xe2\x88\x92" "05:00", "2024-01-01T00:00:00-05:00", true, -18000,
-     757400400000000},
-    {"2024-01-01T00:00:00\xe2\x88\x92" "0030", "2024-01-01T00:00:00-00:30", true, -1800,
-     757384200000000},
-    {"2024-01-01T23:59:59.999999+23:59", "2024-01-01T23:59:59.999999+23:59", true, 86340,
-     757382459999999},
+    {"2024-01-01T00:00:00\xe2\x88\x92"
+     "05:00",
+     "2024-01-01T00:00:00-05:00", true, -18000, 757400400000000},
+    {"2024-01-01T00:00:00\xe2\x88\x92"
+     "0030",
+     "2024-01-01T00:00:00-00:30", true, -1800, 757384200000000},
+    {"2024-01-01T23:59:59.999999+23:59", "2024-01-01T23:59:59.999999+23:59", true, 86340, 757382459999999},
     {"2024-01-01T00:00:00-23:59", "2024-01-01T00:00:00-23:59", true, -86340, 757468740000000},
     // calendar edges
     {"2024-02-29T00:00:00Z", "2024-02-29T00:00:00Z", true, 0, 762480000000000},
@@ -278,10 +278,8 @@ TEST(DatetimeParseIsoDatetime, HugeFloatTimestampIsRejected) {
     } cases[] = {
         {"1" + std::string(400, '0') + ".0",
          "Input should be a valid datetime or date, invalid date separator, expected `-`"},
-        {"100000000000000000000.5",
-         "Input should be a valid datetime or date, invalid date separator, expected `-`"},
-        {"-1" + std::string(400, '0') + ".0",
-         "Input should be a valid datetime or date, invalid character in year"},
+        {"100000000000000000000.5", "Input should be a valid datetime or date, invalid date separator, expected `-`"},
+        {"-1" + std::string(400, '0') + ".0", "Input should be a valid datetime or date, invalid character in year"},
     };
     for (const auto &c : cases) {
         pf::ParsedDatetime p{};
@@ -293,7 +291,9 @@ TEST(DatetimeParseIsoDatetime, HugeFloatTimestampIsRejected) {
 
 TEST(DatetimeParseIsoDatetime, NeverReadsPastLength) {
     // Every prefix of a long valid value either parses or fails cleanly (ASan checks reads).
-    const std::string s = "2024-01-01T12:30:45.123456789\xe2\x88\x92" "05:30";
+    const std::string s =
+        "2024-01-01T12:30:45.123456789\xe2\x88\x92"
+        "05:30";
     for (size_t n = 0; n <= s.size(); n++) {
         std::string prefix = s.substr(0, n);  // heap copy of exactly n bytes
         pf::ParsedDatetime p{};

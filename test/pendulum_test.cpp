@@ -1,13 +1,13 @@
-// Unit tests of src/output/pendulum: what pydantic_extra_types.pendulum_dt.DateTime (2.11.1)
+// Unit tests of src/formats/pendulum: what pydantic_extra_types.pendulum_dt.DateTime (2.11.1)
 // does with a string pydantic itself rejected, through pendulum.parse(text, strict=True) (pendulum
 // 3.1.0 with its Rust extension, CPython 3.10). The expected values were derived from those
-// sources (rules in src/output/pendulum.cpp) and cross-checked by running pendulum 3.1.0's own
+// sources (rules in src/formats/pendulum.cpp) and cross-checked by running pendulum 3.1.0's own
 // Python code under CPython 3.10.13 with a line-by-line Python transliteration of its Rust parser
 // standing in for the extension (which cannot be built here), on these cases and on 700,000
 // generated strings: every outcome, instant and message agreed.
-#include "output/pendulum.hpp"
+#include "formats/pendulum.hpp"
 
-#include "output/datetime.hpp"
+#include "formats/datetime.hpp"
 
 #include <gtest/gtest.h>
 
@@ -48,7 +48,9 @@ std::string Ts(int64_t usec) {
     return std::string(buf, n);
 }
 
-std::string Unable(const std::string &text) { return "Unable to parse string [" + text + "]"; }
+std::string Unable(const std::string &text) {
+    return "Unable to parse string [" + text + "]";
+}
 
 void CheckCases(const Case *cases, size_t count, int64_t now = kNow) {
     for (size_t i = 0; i < count; ++i) {
@@ -71,15 +73,12 @@ void CheckCases(const Case *cases, size_t count, int64_t now = kNow) {
 
 TEST(PendulumParse, IsoDatesAreMidnightUtc) {
     static const Case kCases[] = {
-        {"2021-01-01", kDatetime, "2021-01-01T00:00:00Z"},
-        {"20210101", kDatetime, "2021-01-01T00:00:00Z"},
-        {"2021-01", kDatetime, "2021-01-01T00:00:00Z"},  // YYYY-MM: the 1st
+        {"2021-01-01", kDatetime, "2021-01-01T00:00:00Z"}, {"20210101", kDatetime, "2021-01-01T00:00:00Z"},
+        {"2021-01", kDatetime, "2021-01-01T00:00:00Z"},   // YYYY-MM: the 1st
         {"2021-001", kDatetime, "2021-01-01T00:00:00Z"},  // ordinal dates
-        {"2021001", kDatetime, "2021-01-01T00:00:00Z"},
-        {"2021-032", kDatetime, "2021-02-01T00:00:00Z"},
+        {"2021001", kDatetime, "2021-01-01T00:00:00Z"},    {"2021-032", kDatetime, "2021-02-01T00:00:00Z"},
         {"2021-W01-1", kDatetime, "2021-01-04T00:00:00Z"},  // ISO week dates
-        {"2021W011", kDatetime, "2021-01-04T00:00:00Z"},
-        {"2021-W01", kDatetime, "2021-01-04T00:00:00Z"},
+        {"2021W011", kDatetime, "2021-01-04T00:00:00Z"},   {"2021-W01", kDatetime, "2021-01-04T00:00:00Z"},
         {"2020-W53-7", kDatetime, "2021-01-03T00:00:00Z"},
     };
     PF_CHECK_CASES(kCases);
@@ -92,7 +91,7 @@ TEST(PendulumParse, IsoDatetimesAndOffsets) {
         {"2021-01-01T10:00:00Z", kDatetime, "2021-01-01T10:00:00Z"},
         {"2021-01-01T10", kDatetime, "2021-01-01T10:00:00Z"},  // hour only
         {"2021-01-01T10+05", kDatetime, "2021-01-01T05:00:00Z"},
-        {"2021-01-01T10:00:00+05:", kDatetime, "2021-01-01T05:00:00Z"},  // "+HH:" = "+HH"
+        {"2021-01-01T10:00:00+05:", kDatetime, "2021-01-01T05:00:00Z"},    // "+HH:" = "+HH"
         {"2021-01-01T10:00:00+05:99", kDatetime, "2021-01-01T03:21:00Z"},  // minutes unchecked
         {"2021-01-01 10:00:00,5", kDatetime, "2021-01-01T10:00:00.500000Z"},
         {"2021-01-01T10:00:00.1234567", kDatetime, "2021-01-01T10:00:00.123456Z"},
@@ -252,8 +251,8 @@ TEST(PendulumParse, IntervalErrors) {
         {"2021-01-01T00:00:00/2021-01-02", kValueError, kSameType},
         {"T10:00/2021-01-01T00:00:00", kValueError, kSameType},
         {"9999-12-31T00:00:00/P1Y", kValueError, "year 10000 is out of range"},  // replace()
-        {"2021-01-01T00:00:00-25:00/PT1H", kValueError, kOffset},  // utcoffset() in add
-        {"2021-01-01T00:00:00-25:00/P1D", kValueError, kOffset},   // utcoffset() in Interval
+        {"2021-01-01T00:00:00-25:00/PT1H", kValueError, kOffset},                // utcoffset() in add
+        {"2021-01-01T00:00:00-25:00/P1D", kValueError, kOffset},                 // utcoffset() in Interval
         // TypeError: Date.add(hours=), Time.add(years=), Date.subtract(hours=), Time - date, aware
         // Time - Time; AttributeError: a Duration has no tzinfo
         {"2021-01-01/P1D", kCustomError, kNotValid},

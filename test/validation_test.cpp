@@ -49,7 +49,7 @@ TEST(ValidationErrors, EveryErrorInPydanticsOrder) {
         R"(greater_than_equal ["body","offset"])",
         R"(list_type ["body","flows","name","any_"])",  // class field order, not the order sent
         R"(string_type ["body","flows","name","like_"])",
-        R"(enum ["body","deployments","operator"])",     // operator first
+        R"(enum ["body","deployments","operator"])",  // operator first
         R"(uuid_parsing ["body","deployments","id","any_",0])",
         R"(uuid_type ["body","deployments","id","any_",1])",
         R"(extra_forbidden ["body","deployments","zzz"])",  // unknown keys last, in the order sent
@@ -64,9 +64,10 @@ TEST(ValidationErrors, EveryErrorInPydanticsOrder) {
 TEST(ValidationErrors, ObjectsInputsAndContexts) {
     OJson d = Errors(R"({"deployments":{"id":{"any_":["not-a-uuid"]}},"offset":-3})");
     ASSERT_EQ(d.size(), 2u);
-    EXPECT_EQ(d[0].dump(),
-              R"({"type":"greater_than_equal","loc":["body","offset"],"msg":"Input should be greater than or equal to 0",)"
-              R"("input":-3,"ctx":{"ge":0}})");
+    EXPECT_EQ(
+        d[0].dump(),
+        R"({"type":"greater_than_equal","loc":["body","offset"],"msg":"Input should be greater than or equal to 0",)"
+        R"("input":-3,"ctx":{"ge":0}})");
     EXPECT_EQ(d[1].dump(),
               R"({"type":"uuid_parsing","loc":["body","deployments","id","any_",0],)"
               R"("msg":"Input should be a valid UUID, invalid character: found `n` at 1","input":"not-a-uuid",)"
@@ -88,16 +89,16 @@ TEST(ValidationErrors, BodyThatIsNotAnObjectMissesEveryField) {
     OJson d = Errors("[1]", pf::Endpoint::kCount);
     ASSERT_EQ(d.size(), 6u);
     EXPECT_EQ(d[0].dump(), R"({"type":"missing","loc":["body","flows"],"msg":"Field required","input":null})");
-    EXPECT_EQ(FirstSqlError("[1]", pf::Endpoint::kCount), "22023 (body): request body must be a JSON object, got an array");
+    EXPECT_EQ(FirstSqlError("[1]", pf::Endpoint::kCount),
+              "22023 (body): request body must be a JSON object, got an array");
 }
 
 TEST(ValidationErrors, DatetimesFollowTheChosenParser) {
     const std::string body = R"({"flow_runs":{"start_time":{"before_":[1],"after_":"garbage"}}})";
     OJson pendulum = Errors(body);
     ASSERT_EQ(pendulum.size(), 2u);
-    EXPECT_EQ(pendulum[0].dump(),
-              R"({"type":"value_error","loc":["body","flow_runs","start_time","before_"],)"
-              R"("msg":"value is not a valid datetime","input":[1]})");
+    EXPECT_EQ(pendulum[0].dump(), R"({"type":"value_error","loc":["body","flow_runs","start_time","before_"],)"
+                                  R"("msg":"value is not a valid datetime","input":[1]})");
     EXPECT_EQ(pendulum[1]["msg"], "Value error, Unable to parse string [garbage]");
     EXPECT_EQ(pendulum[1]["ctx"].dump(), R"({"error":{}})");
     OJson pydantic = Errors(body, pf::Endpoint::kFilter, pf::DatetimeParsing::kPydantic);
@@ -133,8 +134,10 @@ TEST(ValidationErrors, FirstSqlErrorIsTheFirstListedError) {
         std::string path;
         for (size_t i = 1; i < first["loc"].size(); ++i) {
             const OJson &seg = first["loc"][i];
-            if (seg.is_string()) path += (path.empty() ? "" : ".") + seg.get<std::string>();
-            else path += "[" + std::to_string(seg.get<size_t>()) + "]";
+            if (seg.is_string())
+                path += (path.empty() ? "" : ".") + seg.get<std::string>();
+            else
+                path += "[" + std::to_string(seg.get<size_t>()) + "]";
         }
         EXPECT_EQ(sql.substr(6, path.size() + 1), path + ":") << body << " -> " << sql;
     }
@@ -159,6 +162,7 @@ TEST(ValidationErrors, IntegersBeyondInt64AreLargeNotNegative) {
               R"({"detail":"Invalid limit: must be less than or equal to 200."})");
     EXPECT_EQ(FirstSqlError(R"({"limit":10000000000000000000})"),
               "22023 limit: Invalid limit: must be less than or equal to 200.");
-    EXPECT_EQ(pf::Compile(R"({"offset":10000000000000000000})", pf::Endpoint::kFilter, options).rows.params[1].int_value,
-              INT64_MAX);
+    EXPECT_EQ(
+        pf::Compile(R"({"offset":10000000000000000000})", pf::Endpoint::kFilter, options).rows.params[1].int_value,
+        INT64_MAX);
 }

@@ -21,7 +21,7 @@
 
 #include <limits>
 #include <optional>
-#include "compiler/cpp_only.hpp"  // last: proves no PostgreSQL header came in
+#include "formats/cpp_only.hpp"  // last: proves no PostgreSQL header came in
 
 namespace prefect_filter {
 
@@ -119,10 +119,18 @@ Expr Combine(const std::vector<Expr> &list, bool use_or) {
     return Expr::Sql(std::move(sql));
 }
 
-Param TextParam(std::string text) { return Param{ParamType::kText, {}, std::move(text), 0, false}; }
-Param BoolParam(bool b) { return Param{ParamType::kBool, {}, {}, 0, b}; }
-Param TimestampParam(int64_t usec) { return Param{ParamType::kTimestampTz, {}, {}, usec, false}; }
-Param Int8Param(int64_t v) { return Param{ParamType::kInt8, {}, {}, v, false}; }
+Param TextParam(std::string text) {
+    return Param{ParamType::kText, {}, std::move(text), 0, false};
+}
+Param BoolParam(bool b) {
+    return Param{ParamType::kBool, {}, {}, 0, b};
+}
+Param TimestampParam(int64_t usec) {
+    return Param{ParamType::kTimestampTz, {}, {}, usec, false};
+}
+Param Int8Param(int64_t v) {
+    return Param{ParamType::kInt8, {}, {}, v, false};
+}
 
 Param ItemsParam(ParamType type, const std::vector<std::string> &items, const char *suffix = "") {
     Param p{type, {}, {}, 0, false};
@@ -152,8 +160,8 @@ std::optional<Expr> LeafSql(const FieldSpec &field, const LeafValue &value, Buil
                              "))");
         case FieldKind::kStateTypeNotAny:
             if (items.empty()) return std::nullopt;
-            return Expr::Sql("(" + col + " <> ALL(" +
-                             b.Placeholder(ItemsParam(ParamType::kStateTypeArray, items)) + "))");
+            return Expr::Sql("(" + col + " <> ALL(" + b.Placeholder(ItemsParam(ParamType::kStateTypeArray, items)) +
+                             "))");
         case FieldKind::kLike:
             if (value.text.empty()) return std::nullopt;
             b.MarkValueSensitive();
@@ -163,19 +171,15 @@ std::optional<Expr> LeafSql(const FieldSpec &field, const LeafValue &value, Buil
             return Expr::Sql("(" + col + " ?& " + b.Placeholder(ItemsParam(ParamType::kTextArray, items)) + ")");
         case FieldKind::kTagsAny:
             return Expr::Sql("(" + col + " ?| " + b.Placeholder(ItemsParam(ParamType::kTextArray, items)) + ")");
-        case FieldKind::kTagsIsNull:
-            return Expr::Sql("(" + col + (value.flag ? " = " : " <> ") + "'[]'::jsonb)");
-        case FieldKind::kIsNull:
-            return Expr::Sql("(" + col + (value.flag ? " IS NULL)" : " IS NOT NULL)"));
+        case FieldKind::kTagsIsNull: return Expr::Sql("(" + col + (value.flag ? " = " : " <> ") + "'[]'::jsonb)");
+        case FieldKind::kIsNull: return Expr::Sql("(" + col + (value.flag ? " IS NULL)" : " IS NOT NULL)"));
         case FieldKind::kBefore:
             return Expr::Sql("(" + col + " <= " + b.Placeholder(TimestampParam(value.number)) + ")");
         case FieldKind::kAfter:
             return Expr::Sql("(" + col + " >= " + b.Placeholder(TimestampParam(value.number)) + ")");
-        case FieldKind::kBoolEq:
-            return Expr::Sql("(" + col + " = " + b.Placeholder(BoolParam(value.flag)) + ")");
+        case FieldKind::kBoolEq: return Expr::Sql("(" + col + " = " + b.Placeholder(BoolParam(value.flag)) + ")");
         case FieldKind::kIgnoredInt:
-        case FieldKind::kIgnoredBool:
-            return std::nullopt;
+        case FieldKind::kIgnoredBool: return std::nullopt;
         case FieldKind::kFlowDeploymentIsNull:
             return Expr::Sql(std::string(value.flag ? "(NOT EXISTS" : "(EXISTS") + " (SELECT 1 FROM " +
                              b.Table("deployment") + " fd WHERE fd.flow_id = " + col + "))");
@@ -204,8 +208,7 @@ std::optional<Expr> LeafSql(const FieldSpec &field, const LeafValue &value, Buil
                              " fn WHERE fn.id = d.flow_id AND fn.name ILIKE " + ph + "))");
         }
         case FieldKind::kTaskRunFlowRunIdIsNull:
-        case FieldKind::kChild:
-            break;
+        case FieldKind::kChild: break;
     }
     throw FilterError(sqlstate::kInternalError, JsonPath(), "unhandled filter field kind");
 }
@@ -219,12 +222,16 @@ void TaskRunFlowRunIdList(const FilterNode &node, Builder &b, std::vector<Expr> 
     const FieldNode *is_null_node = node.Find(null_field.key);
     std::optional<bool> is_null = false;
     if (is_null_node) {
-        if (is_null_node->value.none) is_null.reset();
-        else is_null = is_null_node->value.flag;
+        if (is_null_node->value.none)
+            is_null.reset();
+        else
+            is_null = is_null_node->value.flag;
     }
     const std::string col = null_field.column;
-    if (is_null == true) list->push_back(Expr::Sql("(" + col + " IS NULL)"));
-    else if (is_null == false && !any) list->push_back(Expr::Sql("(" + col + " IS NOT NULL)"));
+    if (is_null == true)
+        list->push_back(Expr::Sql("(" + col + " IS NULL)"));
+    else if (is_null == false && !any)
+        list->push_back(Expr::Sql("(" + col + " IS NOT NULL)"));
     else if (any)
         list->push_back(Expr::Sql("(" + col + " = ANY(" +
                                   b.Placeholder(ItemsParam(ParamType::kUuidArray, any->value.items)) + "))"));
@@ -269,7 +276,8 @@ std::string WhereClause(const RequestTree &tree, Builder &b) {
     if (tree.flows) {
         b.MarkValueSensitive();  // which flows match decides the join order
         Expr e = ClassSql(*tree.flows, b).expr;
-        conjuncts.push_back("EXISTS (SELECT 1 FROM " + b.Table("flow") + " f WHERE f.id = d.flow_id" + and_sql(e) + ")");
+        conjuncts.push_back("EXISTS (SELECT 1 FROM " + b.Table("flow") + " f WHERE f.id = d.flow_id" + and_sql(e) +
+                            ")");
     }
     if (tree.flow_runs || tree.task_runs) {
         b.MarkValueSensitive();
@@ -313,8 +321,8 @@ std::string RowsSql(const std::string &where, Sort sort, Builder &b) {
     const std::string limit = b.Placeholder(Int8Param(0));
     const std::string offset = b.Placeholder(Int8Param(0));
     return "SELECT " + RenderSelectList() + " FROM (SELECT d.id, d." + SortOf(sort).column + " FROM " +
-           b.Table("deployment") + " d" + where + " ORDER BY " + OrderBy(sort, "d") + " LIMIT " + limit +
-           " OFFSET " + offset + ") p CROSS JOIN LATERAL (SELECT * FROM " + b.Table("deployment") +
+           b.Table("deployment") + " d" + where + " ORDER BY " + OrderBy(sort, "d") + " LIMIT " + limit + " OFFSET " +
+           offset + ") p CROSS JOIN LATERAL (SELECT * FROM " + b.Table("deployment") +
            " d WHERE d.id = p.id OFFSET 0) d ORDER BY " + OrderBy(sort, "p");
 }
 

@@ -1,5 +1,5 @@
 #include "compiler/door.hpp"
-#include "compiler/cpp_only.hpp"  // last: proves no PostgreSQL header came in
+#include "formats/cpp_only.hpp"  // last: proves no PostgreSQL header came in
 
 namespace prefect_filter {
 

@@ -2,7 +2,7 @@
 #include "compiler/error.hpp"
 
 #include <cstring>
-#include "compiler/cpp_only.hpp"  // last: proves no PostgreSQL header came in
+#include "formats/cpp_only.hpp"  // last: proves no PostgreSQL header came in
 
 namespace prefect_filter {
 
@@ -51,8 +51,7 @@ FilterError::FilterError(const char *sqlstate, const JsonPath &path, std::string
     full_ = path_ + ": " + message_;
 }
 
-FilterError::FilterError(const Issue &issue)
-    : path_(issue.sql_path), message_(issue.message), detail_(issue.detail) {
+FilterError::FilterError(const Issue &issue) : path_(issue.sql_path), message_(issue.message), detail_(issue.detail) {
     std::memcpy(sqlstate_, issue.sqlstate, 5);
     sqlstate_[5] = '\0';
     full_ = path_ + ": " + message_;

@@ -16,11 +16,11 @@
 namespace prefect_filter {
 
 namespace sqlstate {
-inline constexpr const char kInvalidParameterValue[] = "22023";     // wrong shape, unknown key, range
-inline constexpr const char kInvalidTextRepresentation[] = "22P02"; // malformed uuid/datetime/JSON
-inline constexpr const char kProgramLimitExceeded[] = "54000";      // our documented size limits
+inline constexpr const char kInvalidParameterValue[] = "22023";      // wrong shape, unknown key, range
+inline constexpr const char kInvalidTextRepresentation[] = "22P02";  // malformed uuid/datetime/JSON
+inline constexpr const char kProgramLimitExceeded[] = "54000";       // our documented size limits
 inline constexpr const char kOutOfMemory[] = "53200";
-inline constexpr const char kQueryCanceled[] = "57014";          // a cancel or timeout arrived
+inline constexpr const char kQueryCanceled[] = "57014";  // a cancel or timeout arrived
 inline constexpr const char kInternalError[] = "XX000";
 }  // namespace sqlstate
 
@@ -53,9 +53,9 @@ struct Issue {
     const Json *input = nullptr;  // the value at loc, inside the parsed body (nullptr: null)
     Json ctx;                     // pydantic's ctx; null when it has none
     const char *sqlstate = "22023";
-    std::string sql_path;         // the path our SQL ERROR names (usually loc.ToString())
-    std::string message;          // our SQL ERROR's message after "path: "
-    std::string detail;           // our SQL ERROR's detail
+    std::string sql_path;  // the path our SQL ERROR names (usually loc.ToString())
+    std::string message;   // our SQL ERROR's message after "path: "
+    std::string detail;    // our SQL ERROR's detail
     // Prefect's LimitBody raises an HTTPException instead ({"detail": msg}), before any other
     // field is validated: such an Issue is always the only one.
     bool http_exception = false;

@@ -1,6 +1,6 @@
 // The filter class tables. Field order follows Prefect's class definitions at ce79dd3d6cfa.
 #include "compiler/filter_spec.hpp"
-#include "compiler/cpp_only.hpp"  // last: proves no PostgreSQL header came in
+#include "formats/cpp_only.hpp"  // last: proves no PostgreSQL header came in
 
 namespace prefect_filter {
 
@@ -117,17 +117,24 @@ const FieldSpec kFlowRunCreatedByFields[] = {
 PF_CLASS(kFlowRunFilterId, "FlowRunFilterId", false, ClassRule::kDefault, kFlowRunIdFields);
 PF_CLASS(kFlowRunFilterName, "FlowRunFilterName", false, ClassRule::kDefault, kFlowRunNameFields);
 PF_CLASS(kFlowRunFilterTags, "FlowRunFilterTags", true, ClassRule::kDefault, kFlowRunTagsFields);
-PF_CLASS(kFlowRunFilterDeploymentId, "FlowRunFilterDeploymentId", true, ClassRule::kDefault, kFlowRunDeploymentIdFields);
-PF_CLASS(kFlowRunFilterWorkQueueName, "FlowRunFilterWorkQueueName", true, ClassRule::kDefault, kFlowRunWorkQueueNameFields);
+PF_CLASS(kFlowRunFilterDeploymentId, "FlowRunFilterDeploymentId", true, ClassRule::kDefault,
+         kFlowRunDeploymentIdFields);
+PF_CLASS(kFlowRunFilterWorkQueueName, "FlowRunFilterWorkQueueName", true, ClassRule::kDefault,
+         kFlowRunWorkQueueNameFields);
 PF_CLASS(kFlowRunFilterState, "FlowRunFilterState", true, ClassRule::kStateDropRule, kFlowRunStateFields);
 PF_CLASS(kFlowRunFilterFlowVersion, "FlowRunFilterFlowVersion", false, ClassRule::kDefault, kFlowRunFlowVersionFields);
 PF_CLASS(kFlowRunFilterStartTime, "FlowRunFilterStartTime", false, ClassRule::kDefault, kFlowRunStartTimeFields);
 PF_CLASS(kFlowRunFilterEndTime, "FlowRunFilterEndTime", false, ClassRule::kDefault, kFlowRunEndTimeFields);
-PF_CLASS(kFlowRunFilterExpectedStartTime, "FlowRunFilterExpectedStartTime", false, ClassRule::kDefault, kFlowRunExpectedStartTimeFields);
-PF_CLASS(kFlowRunFilterNextScheduledStartTime, "FlowRunFilterNextScheduledStartTime", false, ClassRule::kDefault, kFlowRunNextScheduledStartTimeFields);
-PF_CLASS(kFlowRunFilterParentFlowRunId, "FlowRunFilterParentFlowRunId", true, ClassRule::kDefault, kFlowRunParentFlowRunIdFields);
-PF_CLASS(kFlowRunFilterParentTaskRunId, "FlowRunFilterParentTaskRunId", true, ClassRule::kDefault, kFlowRunParentTaskRunIdFields);
-PF_CLASS(kFlowRunFilterIdempotencyKey, "FlowRunFilterIdempotencyKey", false, ClassRule::kDefault, kFlowRunIdempotencyKeyFields);
+PF_CLASS(kFlowRunFilterExpectedStartTime, "FlowRunFilterExpectedStartTime", false, ClassRule::kDefault,
+         kFlowRunExpectedStartTimeFields);
+PF_CLASS(kFlowRunFilterNextScheduledStartTime, "FlowRunFilterNextScheduledStartTime", false, ClassRule::kDefault,
+         kFlowRunNextScheduledStartTimeFields);
+PF_CLASS(kFlowRunFilterParentFlowRunId, "FlowRunFilterParentFlowRunId", true, ClassRule::kDefault,
+         kFlowRunParentFlowRunIdFields);
+PF_CLASS(kFlowRunFilterParentTaskRunId, "FlowRunFilterParentTaskRunId", true, ClassRule::kDefault,
+         kFlowRunParentTaskRunIdFields);
+PF_CLASS(kFlowRunFilterIdempotencyKey, "FlowRunFilterIdempotencyKey", false, ClassRule::kDefault,
+         kFlowRunIdempotencyKeyFields);
 PF_CLASS(kFlowRunFilterCreatedBy, "FlowRunFilterCreatedBy", true, ClassRule::kDefault, kFlowRunCreatedByFields);
 
 const FieldSpec kFlowRunFields[] = {
@@ -199,9 +206,11 @@ PF_CLASS(kTaskRunFilterTags, "TaskRunFilterTags", true, ClassRule::kDefault, kTa
 PF_CLASS(kTaskRunFilterState, "TaskRunFilterState", true, ClassRule::kStateDropRule, kTaskRunStateFields);
 PF_CLASS(kTaskRunFilterStartTime, "TaskRunFilterStartTime", false, ClassRule::kDefault, kTaskRunStartTimeFields);
 PF_CLASS(kTaskRunFilterEndTime, "TaskRunFilterEndTime", false, ClassRule::kDefault, kTaskRunEndTimeFields);
-PF_CLASS(kTaskRunFilterExpectedStartTime, "TaskRunFilterExpectedStartTime", false, ClassRule::kDefault, kTaskRunExpectedStartTimeFields);
+PF_CLASS(kTaskRunFilterExpectedStartTime, "TaskRunFilterExpectedStartTime", false, ClassRule::kDefault,
+         kTaskRunExpectedStartTimeFields);
 PF_CLASS(kTaskRunFilterSubFlowRuns, "TaskRunFilterSubFlowRuns", false, ClassRule::kDefault, kTaskRunSubFlowRunsFields);
-PF_CLASS(kTaskRunFilterFlowRunId, "TaskRunFilterFlowRunId", true, ClassRule::kTaskRunFlowRunId, kTaskRunFlowRunIdFields);
+PF_CLASS(kTaskRunFilterFlowRunId, "TaskRunFilterFlowRunId", true, ClassRule::kTaskRunFlowRunId,
+         kTaskRunFlowRunIdFields);
 
 const FieldSpec kTaskRunFields[] = {
     {"id", K::kChild, nullptr, &kTaskRunFilterId},
@@ -245,11 +254,14 @@ const FieldSpec kDeploymentConcurrencyLimitFields[] = {
 };
 PF_CLASS(kDeploymentFilterId, "DeploymentFilterId", false, ClassRule::kDefault, kDeploymentIdFields);
 PF_CLASS(kDeploymentFilterName, "DeploymentFilterName", false, ClassRule::kDefault, kDeploymentNameFields);
-PF_CLASS(kDeploymentOrFlowNameFilter, "DeploymentOrFlowNameFilter", false, ClassRule::kDefault, kDeploymentOrFlowNameFields);
+PF_CLASS(kDeploymentOrFlowNameFilter, "DeploymentOrFlowNameFilter", false, ClassRule::kDefault,
+         kDeploymentOrFlowNameFields);
 PF_CLASS(kDeploymentFilterPaused, "DeploymentFilterPaused", false, ClassRule::kDefault, kDeploymentPausedFields);
 PF_CLASS(kDeploymentFilterTags, "DeploymentFilterTags", true, ClassRule::kDefault, kDeploymentTagsFields);
-PF_CLASS(kDeploymentFilterWorkQueueName, "DeploymentFilterWorkQueueName", false, ClassRule::kDefault, kDeploymentWorkQueueNameFields);
-PF_CLASS(kDeploymentFilterConcurrencyLimit, "DeploymentFilterConcurrencyLimit", false, ClassRule::kIgnored, kDeploymentConcurrencyLimitFields);
+PF_CLASS(kDeploymentFilterWorkQueueName, "DeploymentFilterWorkQueueName", false, ClassRule::kDefault,
+         kDeploymentWorkQueueNameFields);
+PF_CLASS(kDeploymentFilterConcurrencyLimit, "DeploymentFilterConcurrencyLimit", false, ClassRule::kIgnored,
+         kDeploymentConcurrencyLimitFields);
 
 const FieldSpec kDeploymentFields[] = {
     {"id", K::kChild, nullptr, &kDeploymentFilterId},
@@ -300,8 +312,8 @@ PF_TOP_CLASS(kWorkPoolFilter, "WorkPoolFilter", kWorkPoolFields);
 PF_TOP_CLASS(kWorkQueueFilter, "WorkQueueFilter", kWorkQueueFields);
 #undef PF_TOP_CLASS
 
-const char *const kStateTypes[] = {"SCHEDULED", "PENDING",   "RUNNING", "COMPLETED", "FAILED",
-                                   "CANCELLED", "CRASHED",   "PAUSED",  "CANCELLING"};
+const char *const kStateTypes[] = {"SCHEDULED", "PENDING", "RUNNING", "COMPLETED", "FAILED",
+                                   "CANCELLED", "CRASHED", "PAUSED",  "CANCELLING"};
 const size_t kStateTypeCount = sizeof(kStateTypes) / sizeof(kStateTypes[0]);
 
 const TopLevelFilter kTopLevelFilters[] = {

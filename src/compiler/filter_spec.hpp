@@ -13,52 +13,52 @@
 namespace prefect_filter {
 
 enum class FieldKind {
-    kChild,                 // nested filter class
-    kUuidAny,               // list[UUID]; active when not null; col = ANY($uuid[]) ([] matches nothing)
-    kUuidNotAny,            // list[UUID]; active when non-empty; col <> ALL($uuid[])
-    kTextAny,               // list[str]; active when not null; col = ANY($text[])
-    kTextNotAny,            // list[str]; active when non-empty; col <> ALL($text[])
-    kStateTypeAny,          // list[StateType]; like kTextAny, values checked against the enum
-    kStateTypeNotAny,       // list[StateType]; like kTextNotAny
-    kLike,                  // str; active when non-empty; col ILIKE '%' || v || '%' (v unescaped)
-    kTagsAll,               // list[str]; active when non-empty; col ?& $text[]
-    kTagsAny,               // list[str]; active when not null; col ?| $text[]
-    kTagsIsNull,            // bool; col = '[]' / col <> '[]'
-    kIsNull,                // bool; col IS NULL / IS NOT NULL
-    kBefore,                // datetime; col <= $ts
-    kAfter,                 // datetime; col >= $ts
-    kBoolEq,                // bool; col = $bool (Prefect: IS; equal on a NOT NULL column)
-    kIgnoredInt,            // int; validated, contributes nothing (deprecated concurrency_limit)
-    kIgnoredBool,           // bool; validated, contributes nothing
-    kFlowDeploymentIsNull,  // bool; flow has no / some deployment
-    kParentFlowRunAny,      // list[UUID]; subflow runs of the given flow runs
-    kSubflowRunsExists,     // bool; task run is / is not the parent of a subflow run
-    kStartsWith,            // list[str]; OR of col ILIKE v || '%'; [] contributes nothing at all
-    kCreatedByIdAny,        // list[UUID]; (created_by ->> 'id') = ANY($text[]) of canonical text
-    kFlowOrDeploymentLike,  // str; d.name ILIKE p OR the deployment's flow name ILIKE p
-    kTaskRunFlowRunIdIsNull,// bool, default false: see ClassRule::kTaskRunFlowRunId
+    kChild,                   // nested filter class
+    kUuidAny,                 // list[UUID]; active when not null; col = ANY($uuid[]) ([] matches nothing)
+    kUuidNotAny,              // list[UUID]; active when non-empty; col <> ALL($uuid[])
+    kTextAny,                 // list[str]; active when not null; col = ANY($text[])
+    kTextNotAny,              // list[str]; active when non-empty; col <> ALL($text[])
+    kStateTypeAny,            // list[StateType]; like kTextAny, values checked against the enum
+    kStateTypeNotAny,         // list[StateType]; like kTextNotAny
+    kLike,                    // str; active when non-empty; col ILIKE '%' || v || '%' (v unescaped)
+    kTagsAll,                 // list[str]; active when non-empty; col ?& $text[]
+    kTagsAny,                 // list[str]; active when not null; col ?| $text[]
+    kTagsIsNull,              // bool; col = '[]' / col <> '[]'
+    kIsNull,                  // bool; col IS NULL / IS NOT NULL
+    kBefore,                  // datetime; col <= $ts
+    kAfter,                   // datetime; col >= $ts
+    kBoolEq,                  // bool; col = $bool (Prefect: IS; equal on a NOT NULL column)
+    kIgnoredInt,              // int; validated, contributes nothing (deprecated concurrency_limit)
+    kIgnoredBool,             // bool; validated, contributes nothing
+    kFlowDeploymentIsNull,    // bool; flow has no / some deployment
+    kParentFlowRunAny,        // list[UUID]; subflow runs of the given flow runs
+    kSubflowRunsExists,       // bool; task run is / is not the parent of a subflow run
+    kStartsWith,              // list[str]; OR of col ILIKE v || '%'; [] contributes nothing at all
+    kCreatedByIdAny,          // list[UUID]; (created_by ->> 'id') = ANY($text[]) of canonical text
+    kFlowOrDeploymentLike,    // str; d.name ILIKE p OR the deployment's flow name ILIKE p
+    kTaskRunFlowRunIdIsNull,  // bool, default false: see ClassRule::kTaskRunFlowRunId
 };
 
 // How a class combines its field predicates, beyond Prefect's default (AND, or `operator`).
 enum class ClassRule {
     kDefault,
-    kStateDropRule,      // FlowRunFilterState / TaskRunFilterState: keep a sub-filter only when
-                         // it is exactly one comparison (Prefect's isinstance BinaryExpression)
-    kTaskRunFlowRunId,   // TaskRunFilterFlowRunId's decision table on is_null_ (default false)
-    kIgnored,            // DeploymentFilterConcurrencyLimit: never contributes, not even TRUE
+    kStateDropRule,     // FlowRunFilterState / TaskRunFilterState: keep a sub-filter only when
+                        // it is exactly one comparison (Prefect's isinstance BinaryExpression)
+    kTaskRunFlowRunId,  // TaskRunFilterFlowRunId's decision table on is_null_ (default false)
+    kIgnored,           // DeploymentFilterConcurrencyLimit: never contributes, not even TRUE
 };
 
 struct ClassSpec;
 
 struct FieldSpec {
-    const char *key;          // JSON key
+    const char *key;  // JSON key
     FieldKind kind;
-    const char *column;       // SQL expression over the class's alias (leaf kinds)
-    const ClassSpec *child;   // kChild
+    const char *column;      // SQL expression over the class's alias (leaf kinds)
+    const ClassSpec *child;  // kChild
 };
 
 struct ClassSpec {
-    const char *name;         // Prefect's class name, for messages
+    const char *name;  // Prefect's class name, for messages
     bool has_operator;
     ClassRule rule;
     const FieldSpec *fields;

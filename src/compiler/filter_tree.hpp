@@ -50,7 +50,7 @@ struct RequestTree {
     Endpoint endpoint = Endpoint::kFilter;
     int64_t limit = 0;  // kFilter / kPaginate
     int64_t offset = 0;
-    int64_t page = 1;   // kPaginate
+    int64_t page = 1;  // kPaginate
     Sort sort = kDefaultSort;
     std::unique_ptr<FilterNode> flows, flow_runs, task_runs, deployments, work_pools, work_pool_queues;
 };

@@ -56,11 +56,11 @@ struct RelatedStatements {
 
 // Everything an entry point needs: the statements to run and the paging facts it echoes.
 struct CompiledRequest {
-    Statement rows;    // kFilter / kPaginate: the page of deployments (render columns, in order)
+    Statement rows;             // kFilter / kPaginate: the page of deployments (render columns, in order)
     RelatedStatements related;  // kFilter / kPaginate: run after `rows` when the page is not empty
-    Statement count;   // kCount / kPaginate: SELECT count(*)
-    int64_t limit = 0; // effective limit (kFilter / kPaginate)
-    int64_t page = 1;  // kPaginate
+    Statement count;            // kCount / kPaginate: SELECT count(*)
+    int64_t limit = 0;          // effective limit (kFilter / kPaginate)
+    int64_t page = 1;           // kPaginate
 };
 
 struct CompileOptions {

@@ -5,7 +5,7 @@
 
 #include "compiler/query.hpp"
 
-#include "compiler/cpp_only.hpp"  // last: proves no PostgreSQL header came in
+#include "formats/cpp_only.hpp"  // last: proves no PostgreSQL header came in
 
 namespace prefect_filter {
 
@@ -19,16 +19,12 @@ namespace {
 
 const char *const kOperators[] = {"and_", "or_"};
 
+// The class a top-level filter key takes (filter_spec's kTopLevelFilters).
 const ClassSpec *FilterClassOf(BodyField field) {
-    switch (field) {
-        case BodyField::kFlows: return &kFlowFilter;
-        case BodyField::kFlowRuns: return &kFlowRunFilter;
-        case BodyField::kTaskRuns: return &kTaskRunFilter;
-        case BodyField::kDeployments: return &kDeploymentFilter;
-        case BodyField::kWorkPools: return &kWorkPoolFilter;
-        case BodyField::kWorkPoolQueues: return &kWorkQueueFilter;
-        default: return nullptr;
-    }
+    const std::string_view key = BodyFieldKey(field);
+    for (size_t i = 0; i < kTopLevelFilterCount; ++i)
+        if (key == kTopLevelFilters[i].key) return kTopLevelFilters[i].spec;
+    throw FilterError(sqlstate::kInternalError, JsonPath().Key(std::string(key)), "no filter class for this key");
 }
 
 std::unique_ptr<FilterNode> *TopFilterSlot(RequestTree *tree, BodyField field) {
@@ -84,16 +80,16 @@ private:
 template <class ReadItem>
 bool Reader::ReadList(const Json &value, const JsonPath &path, std::vector<std::string> *items, ReadItem read_item) {
     if (!value.is_array()) {
-        issues_.Add(MakeIssue(path, value, "list_type", "Input should be a valid list", sqlstate::kInvalidParameterValue,
+        issues_.Add(MakeIssue(path, value, "list_type", "Input should be a valid list",
+                              sqlstate::kInvalidParameterValue,
                               std::string("expected a list, got ") + JsonTypeName(value)));
         return false;
     }
     if (value.size() > kMaxListLength) {
         const std::string n = std::to_string(value.size()), max = std::to_string(kMaxListLength);
-        Issue issue = MakeIssue(path, value, "too_long",
-                                "List should have at most " + max + " items after validation, not " + n,
-                                sqlstate::kProgramLimitExceeded,
-                                "list has " + n + " elements, more than the limit of " + max);
+        Issue issue =
+            MakeIssue(path, value, "too_long", "List should have at most " + max + " items after validation, not " + n,
+                      sqlstate::kProgramLimitExceeded, "list has " + n + " elements, more than the limit of " + max);
         issue.ctx = Json{{"field_type", "List"}, {"max_length", kMaxListLength}, {"actual_length", value.size()}};
         issues_.Add(std::move(issue));
         return false;
@@ -103,8 +99,10 @@ bool Reader::ReadList(const Json &value, const JsonPath &path, std::vector<std::
     for (size_t i = 0; i < value.size(); ++i) {
         Poll(i);
         std::optional<std::string> item = read_item(value[i], path.Index(i));
-        if (item) items->push_back(std::move(*item));
-        else ok = false;
+        if (item)
+            items->push_back(std::move(*item));
+        else
+            ok = false;
     }
     return ok;
 }
@@ -142,8 +140,7 @@ bool Reader::ReadLeaf(const FieldSpec &field, const Json &value, const JsonPath 
         case FieldKind::kSubflowRunsExists:
         case FieldKind::kTaskRunFlowRunIdIsNull: return set([&] { return ReadBool(value, path, issues_); }, &out->flag);
         case FieldKind::kBefore:
-        case FieldKind::kAfter:
-            return set([&] { return ReadDatetime(value, path, issues_, rules_); }, &out->number);
+        case FieldKind::kAfter: return set([&] { return ReadDatetime(value, path, issues_, rules_); }, &out->number);
         case FieldKind::kIgnoredInt: return set([&] { return ReadInt(value, path, issues_); }, &out->number);
         case FieldKind::kChild: break;
     }
@@ -169,8 +166,10 @@ std::unique_ptr<FilterNode> Reader::ReadClass(const Json &value, const ClassSpec
             std::optional<std::string> op = ReadEnum(*it, path.Key("operator"), issues_, kOperators, 2,
                                                      "operator must be \"and_\" or \"or_\", got " + it->dump(), {},
                                                      /*same_message_for_non_strings=*/true);
-            if (op) node->use_or = *op == "or_";
-            else ok = false;
+            if (op)
+                node->use_or = *op == "or_";
+            else
+                ok = false;
         }
     }
     for (size_t i = 0; i < cls.field_count; ++i) {
@@ -246,9 +245,11 @@ void Reader::ReadBody(const Json &body, Endpoint endpoint, RequestTree *tree) {
                 std::optional<int64_t> limit = ReadInt(value, path, issues_);
                 if (!limit) break;
                 std::string complaint;
-                if (*limit < 0) complaint = "Invalid limit: must be greater than or equal to 0.";
+                if (*limit < 0)
+                    complaint = "Invalid limit: must be greater than or equal to 0.";
                 else if (*limit > options_.default_limit)
-                    complaint = "Invalid limit: must be less than or equal to " + std::to_string(options_.default_limit) + ".";
+                    complaint =
+                        "Invalid limit: must be less than or equal to " + std::to_string(options_.default_limit) + ".";
                 if (complaint.empty()) {
                     tree->limit = *limit;
                     break;
@@ -265,9 +266,9 @@ void Reader::ReadBody(const Json &body, Endpoint endpoint, RequestTree *tree) {
                 for (const SortSpec &s : kDeploymentSorts) names += std::string(names.empty() ? "" : ", ") + s.name;
                 const char *values[kDeploymentSortCount];
                 for (size_t s = 0; s < kDeploymentSortCount; ++s) values[s] = kDeploymentSorts[s].name;
-                std::optional<std::string> sort = ReadEnum(value, path, issues_, values, kDeploymentSortCount,
-                                                           value.dump() + " is not a valid sort",
-                                                           "Expected one of " + names + ".");
+                std::optional<std::string> sort =
+                    ReadEnum(value, path, issues_, values, kDeploymentSortCount, value.dump() + " is not a valid sort",
+                             "Expected one of " + names + ".");
                 if (sort)
                     for (const SortSpec &s : kDeploymentSorts)
                         if (*sort == s.name) tree->sort = s.sort;

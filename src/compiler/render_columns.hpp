@@ -16,50 +16,65 @@
 
 namespace prefect_filter {
 
-#define PF_RENDER_COLUMNS(X)                                         \
-    X(kColId, "d.id")                                                \
-    X(kColCreated, "d.created")                                      \
-    X(kColUpdated, "d.updated")                                      \
-    X(kColName, "d.name")                                            \
-    X(kColVersion, "d.version")                                      \
-    X(kColDescription, "d.description")                              \
-    X(kColFlowId, "d.flow_id")                                       \
-    X(kColPaused, "d.paused")                                        \
-    X(kColConcurrencyLimitId, "d.concurrency_limit_id")              \
-    X(kColConcurrencyOptions, "d.concurrency_options")               \
-    X(kColJobVariables, "d.infra_overrides")                         \
-    X(kColParameters, "d.parameters")                                \
-    X(kColTags, "d.tags")                                            \
-    X(kColLabels, "d.labels")                                        \
-    X(kColWorkQueueName, "d.work_queue_name")                        \
-    X(kColWorkQueueId, "d.work_queue_id")                            \
-    X(kColLastPolled, "d.last_polled")                               \
-    X(kColParameterOpenapiSchema, "d.parameter_openapi_schema")      \
-    X(kColPath, "d.path")                                            \
-    X(kColPullSteps, "d.pull_steps")                                 \
-    X(kColEntrypoint, "d.entrypoint")                                \
-    X(kColStorageDocumentId, "d.storage_document_id")                \
-    X(kColInfrastructureDocumentId, "d.infrastructure_document_id")  \
-    X(kColCreatedBy, "d.created_by")                                 \
-    X(kColUpdatedBy, "d.updated_by")                                 \
-    X(kColStatus, "d.status::text")                                  \
+#define PF_RENDER_COLUMNS(X)                                        \
+    X(kColId, "d.id")                                               \
+    X(kColCreated, "d.created")                                     \
+    X(kColUpdated, "d.updated")                                     \
+    X(kColName, "d.name")                                           \
+    X(kColVersion, "d.version")                                     \
+    X(kColDescription, "d.description")                             \
+    X(kColFlowId, "d.flow_id")                                      \
+    X(kColPaused, "d.paused")                                       \
+    X(kColConcurrencyLimitId, "d.concurrency_limit_id")             \
+    X(kColConcurrencyOptions, "d.concurrency_options")              \
+    X(kColJobVariables, "d.infra_overrides")                        \
+    X(kColParameters, "d.parameters")                               \
+    X(kColTags, "d.tags")                                           \
+    X(kColLabels, "d.labels")                                       \
+    X(kColWorkQueueName, "d.work_queue_name")                       \
+    X(kColWorkQueueId, "d.work_queue_id")                           \
+    X(kColLastPolled, "d.last_polled")                              \
+    X(kColParameterOpenapiSchema, "d.parameter_openapi_schema")     \
+    X(kColPath, "d.path")                                           \
+    X(kColPullSteps, "d.pull_steps")                                \
+    X(kColEntrypoint, "d.entrypoint")                               \
+    X(kColStorageDocumentId, "d.storage_document_id")               \
+    X(kColInfrastructureDocumentId, "d.infrastructure_document_id") \
+    X(kColCreatedBy, "d.created_by")                                \
+    X(kColUpdatedBy, "d.updated_by")                                \
+    X(kColStatus, "d.status::text")                                 \
     X(kColEnforceParameterSchema, "d.enforce_parameter_schema")
 
 enum RenderColumn {
 #define PF_ENUM(name, expr) name,
     PF_RENDER_COLUMNS(PF_ENUM)
 #undef PF_ENUM
-    kRenderColumnCount
+        kRenderColumnCount
 };
 
 // Columns of the related loads, in the order of their SELECT lists below.
 enum ScheduleField {
-    kSchedId, kSchedCreated, kSchedUpdated, kSchedDeploymentId, kSchedSchedule, kSchedActive,
-    kSchedMaxScheduledRuns, kSchedParameters, kSchedSlug, kScheduleFieldCount
+    kSchedId,
+    kSchedCreated,
+    kSchedUpdated,
+    kSchedDeploymentId,
+    kSchedSchedule,
+    kSchedActive,
+    kSchedMaxScheduledRuns,
+    kSchedParameters,
+    kSchedSlug,
+    kScheduleFieldCount
 };
 enum LimitField {
-    kLimitId, kLimitCreated, kLimitUpdated, kLimitActive, kLimitName, kLimitLimit, kLimitActiveSlots,
-    kLimitSlotDecay, kLimitFieldCount
+    kLimitId,
+    kLimitCreated,
+    kLimitUpdated,
+    kLimitActive,
+    kLimitName,
+    kLimitLimit,
+    kLimitActiveSlots,
+    kLimitSlotDecay,
+    kLimitFieldCount
 };
 enum QueueField { kQueueId, kQueueName, kQueuePoolName, kQueueFieldCount };
 
@@ -74,13 +89,17 @@ inline std::string RenderSelectList() {
 // `schema` is the quoted schema name. Each statement takes the page's keys as $1 (uuid[]).
 inline std::string SchedulesSql(const std::string &schema) {
     return "SELECT s.id, s.created, s.updated, s.deployment_id, s.schedule, s.active, s.max_scheduled_runs, "
-           "s.parameters, s.slug FROM " + schema + ".\"deployment_schedule\" s WHERE s.deployment_id = ANY($1) "
+           "s.parameters, s.slug FROM " +
+           schema +
+           ".\"deployment_schedule\" s WHERE s.deployment_id = ANY($1) "
            "ORDER BY s.deployment_id, s.updated DESC, s.id";
 }
 
 inline std::string LimitsSql(const std::string &schema) {
     return "SELECT cl.id, cl.created, cl.updated, cl.active, cl.name, cl.\"limit\", cl.active_slots, "
-           "cl.slot_decay_per_second FROM " + schema + ".\"concurrency_limit_v2\" cl WHERE cl.id = ANY($1) "
+           "cl.slot_decay_per_second FROM " +
+           schema +
+           ".\"concurrency_limit_v2\" cl WHERE cl.id = ANY($1) "
            "ORDER BY cl.id";
 }
 

@@ -13,8 +13,18 @@ namespace prefect_filter {
 
 enum class Endpoint { kFilter, kCount, kPaginate };
 
-enum class BodyField { kLimit, kOffset, kPage, kFlows, kFlowRuns, kTaskRuns, kDeployments, kWorkPools,
-                       kWorkPoolQueues, kSort };
+enum class BodyField {
+    kLimit,
+    kOffset,
+    kPage,
+    kFlows,
+    kFlowRuns,
+    kTaskRuns,
+    kDeployments,
+    kWorkPools,
+    kWorkPoolQueues,
+    kSort
+};
 
 struct BodyFieldSpec {
     BodyField field;
@@ -48,13 +58,13 @@ struct RequestEndpointSpec {
 };
 
 namespace endpoint_body {
-inline constexpr BodyField kFilter[] = {BodyField::kLimit,    BodyField::kOffset,         BodyField::kFlows,
-                                        BodyField::kFlowRuns, BodyField::kTaskRuns,       BodyField::kDeployments,
+inline constexpr BodyField kFilter[] = {BodyField::kLimit,     BodyField::kOffset,         BodyField::kFlows,
+                                        BodyField::kFlowRuns,  BodyField::kTaskRuns,       BodyField::kDeployments,
                                         BodyField::kWorkPools, BodyField::kWorkPoolQueues, BodyField::kSort};
 inline constexpr BodyField kCount[] = {BodyField::kFlows,       BodyField::kFlowRuns,  BodyField::kTaskRuns,
                                        BodyField::kDeployments, BodyField::kWorkPools, BodyField::kWorkPoolQueues};
-inline constexpr BodyField kPaginate[] = {BodyField::kLimit,    BodyField::kPage,           BodyField::kFlows,
-                                          BodyField::kFlowRuns, BodyField::kTaskRuns,       BodyField::kDeployments,
+inline constexpr BodyField kPaginate[] = {BodyField::kLimit,     BodyField::kPage,           BodyField::kFlows,
+                                          BodyField::kFlowRuns,  BodyField::kTaskRuns,       BodyField::kDeployments,
                                           BodyField::kWorkPools, BodyField::kWorkPoolQueues, BodyField::kSort};
 }  // namespace endpoint_body
 

@@ -3,7 +3,7 @@
 #include "compiler/filter_tree.hpp"
 #include "compiler/query.hpp"
 
-#include "compiler/cpp_only.hpp"  // last: proves no PostgreSQL header came in
+#include "formats/cpp_only.hpp"  // last: proves no PostgreSQL header came in
 
 namespace prefect_filter {
 
@@ -13,8 +13,10 @@ namespace {
 Json ErrorObject(const Issue &issue) {
     Json loc = Json::array({"body"});
     for (const JsonPath::Segment &segment : issue.loc.Segments()) {
-        if (const auto *key = std::get_if<std::string>(&segment)) loc.push_back(*key);
-        else loc.push_back(std::get<size_t>(segment));
+        if (const auto *key = std::get_if<std::string>(&segment))
+            loc.push_back(*key);
+        else
+            loc.push_back(std::get<size_t>(segment));
     }
     Json error = Json::object();
     error["type"] = issue.type;

@@ -3,15 +3,15 @@
 // Prefect's 422 shows) and as our SQL error (SQLSTATE and message).
 #include "compiler/values.hpp"
 
-#include "output/datetime.hpp"
-#include "output/json_out.hpp"
-#include "output/pendulum.hpp"
+#include "formats/datetime.hpp"
+#include "formats/json_out.hpp"
+#include "formats/pendulum.hpp"
 
 #include <cctype>
 #include <cmath>
 #include <limits>
 #include <new>
-#include "compiler/cpp_only.hpp"  // last: proves no PostgreSQL header came in
+#include "formats/cpp_only.hpp"  // last: proves no PostgreSQL header came in
 
 namespace prefect_filter {
 
@@ -250,8 +250,7 @@ std::optional<int64_t> ReadDatetime(const Json &value, const JsonPath &path, Iss
         ParsedDatetime parsed;
         const char *reason = nullptr;
         if (ParseIsoDatetime(s.data(), s.size(), &parsed, &reason)) return parsed.utc_usec_since_2000;
-        if (pendulum)
-            return PendulumFallback(value, path, issues, rules, sqlstate::kInvalidTextRepresentation, {});
+        if (pendulum) return PendulumFallback(value, path, issues, rules, sqlstate::kInvalidTextRepresentation, {});
         // reason is pydantic's message: "Input should be a valid datetime[ or date], <error>".
         std::string text = reason ? reason : "Input should be a valid datetime, invalid input";
         const std::string_view from_date = "Input should be a valid datetime or date, ";
@@ -267,8 +266,7 @@ std::optional<int64_t> ReadDatetime(const Json &value, const JsonPath &path, Iss
         int64_t usec = 0;
         if (DatetimeFromUnixNumber(value.get<double>(), &usec)) return usec;
         std::string message = Shown(value) + " is not a valid datetime: out of range";
-        if (pendulum)
-            return PendulumFallback(value, path, issues, rules, sqlstate::kInvalidParameterValue, message);
+        if (pendulum) return PendulumFallback(value, path, issues, rules, sqlstate::kInvalidParameterValue, message);
         Add(issues, path, value, "datetime_parsing", "Input should be a valid datetime, out of range",
             sqlstate::kInvalidParameterValue, std::move(message), Json{{"error", "out of range"}});
         return std::nullopt;
@@ -289,9 +287,9 @@ std::string EnumExpected(const char *const *values, size_t count) {
     return out;
 }
 
-std::optional<std::string> ReadEnum(const Json &value, const JsonPath &path, Issues &issues,
-                                    const char *const *values, size_t count, const std::string &sql_message,
-                                    const std::string &sql_detail, bool same_message_for_non_strings) {
+std::optional<std::string> ReadEnum(const Json &value, const JsonPath &path, Issues &issues, const char *const *values,
+                                    size_t count, const std::string &sql_message, const std::string &sql_detail,
+                                    bool same_message_for_non_strings) {
     if (value.is_string()) {
         const std::string &s = value.get_ref<const std::string &>();
         for (size_t i = 0; i < count; ++i)
@@ -348,8 +346,8 @@ std::string UuidParseError(std::string_view input) {
     for (size_t i = 0; i < 4; ++i) {
         if (group_bounds[i] != block_starts[i + 1] - 1) {
             size_t len = group_bounds[i] >= block_starts[i] ? group_bounds[i] - block_starts[i] : 0;
-            return "invalid group length in group " + std::to_string(i) + ": expected " +
-                   std::to_string(expected[i]) + ", found " + std::to_string(len);
+            return "invalid group length in group " + std::to_string(i) + ": expected " + std::to_string(expected[i]) +
+                   ", found " + std::to_string(len);
         }
     }
     return "invalid group length in group 4: expected 12, found " + std::to_string(input.size() - block_starts[4]);

@@ -63,9 +63,9 @@ std::optional<int64_t> ReadDatetime(const Json &value, const JsonPath &path, Iss
 // A value of one of Prefect's string enums, given in enum order (StateType, DeploymentSort,
 // Operator). `sql_message` words our SQL error for a string that is not one of them (and for
 // any other value too with same_message_for_non_strings; else "expected a string, got ...").
-std::optional<std::string> ReadEnum(const Json &value, const JsonPath &path, Issues &issues,
-                                    const char *const *values, size_t count, const std::string &sql_message,
-                                    const std::string &sql_detail = {}, bool same_message_for_non_strings = false);
+std::optional<std::string> ReadEnum(const Json &value, const JsonPath &path, Issues &issues, const char *const *values,
+                                    size_t count, const std::string &sql_message, const std::string &sql_detail = {},
+                                    bool same_message_for_non_strings = false);
 
 // pydantic's "Input should be 'A', 'B' or 'C'" list of an enum's values.
 std::string EnumExpected(const char *const *values, size_t count);

@@ -986,7 +986,7 @@ bool ApplyPrefectEnvironment(const Environment &environment, const std::set<std:
         }
     // An integer setting, as pydantic parses it, within [min, max].
     auto int_setting = [&](const char *key, std::initializer_list<const char *> names, long long min, long long max,
-                            int *field) {
+                           int *field) {
         if (!use(key)) return true;
         auto v = env.Get(names);
         if (!v) return true;

@@ -42,7 +42,6 @@ struct SqlaUrl {
 // False when the regular expression does not match (SQLAlchemy: "Could not parse SQLAlchemy URL").
 bool ParseSqlaUrl(const std::string &url, SqlaUrl *out);
 
-
 // Where each effective setting came from: "--flag", an environment variable's name, or absent
 // (= default). Keys are the names --print-config prints.
 struct ConfigSources {

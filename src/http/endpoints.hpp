@@ -19,7 +19,7 @@ enum class Statement {
     kFilter,
     kCount,
     kPaginate,
-    kValidateFilter,    // every validation error of a body (extension 0.3.0), per route
+    kValidateFilter,  // every validation error of a body (extension 0.3.0), per route
     kValidateCount,
     kValidatePaginate,
     kCsrfToken,  // the client's unexpired CSRF token, or NULL (extension 0.2.0)
@@ -29,9 +29,9 @@ enum class Statement {
 struct StatementSpec {
     Statement statement;
     const char *prepared_name;
-    const char *call;           // after "SELECT <schema>." (kReady: the whole statement)
-    bool in_extension_schema;   // prefix the call with the functions' schema
-    bool only_with_csrf;        // prepared only when the CSRF check is on (needs 0.2.0)
+    const char *call;          // after "SELECT <schema>." (kReady: the whole statement)
+    bool in_extension_schema;  // prefix the call with the functions' schema
+    bool only_with_csrf;       // prepared only when the CSRF check is on (needs 0.2.0)
 };
 
 inline constexpr StatementSpec kStatements[] = {

@@ -134,5 +134,4 @@ std::string PercentDecode(std::string_view s, bool plus_is_space) {
     return Utf8Replace(bytes);
 }
 
-
 }  // namespace pf_http

@@ -12,9 +12,9 @@ namespace pf_http {
 
 // A request as the application sees it: the body has been read completely.
 struct HttpRequest {
-    std::string method;  // as sent (methods are case-sensitive)
-    std::string target;  // as sent
-    std::string path;    // the target's path, percent-decoded, without the query
+    std::string method;                                        // as sent (methods are case-sensitive)
+    std::string target;                                        // as sent
+    std::string path;                                          // the target's path, percent-decoded, without the query
     std::vector<std::pair<std::string, std::string>> headers;  // in order, names as sent
     std::string body;
     std::string remote_address;

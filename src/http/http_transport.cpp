@@ -149,7 +149,7 @@ private:
         if (server_.stopping) return Close();
         phase_ = Phase::kIdle;
         if (buffer_.size() > 0) return BeginRequest();  // a pipelined request is already here
-        buffer_.shrink_to_fit();                         // an idle connection keeps no buffer
+        buffer_.shrink_to_fit();                        // an idle connection keeps no buffer
         Arm(server_.limits.keep_alive_timeout, [](Session &s) { s.Close(); });
         socket_.async_read_some(asio::buffer(&first_byte_, 1), [self = shared_from_this()](error_code ec, size_t n) {
             if (self->phase_ != Phase::kIdle) return;
@@ -292,9 +292,8 @@ private:
         status_ = answer.status;
         if (!head_) response_.body() = std::move(answer.body);
         Arm(server_.limits.write_timeout, [](Session &s) { s.Close(); });
-        bhttp::async_write(socket_, response_, [self = shared_from_this()](error_code ec, size_t) {
-            self->OnWritten(ec);
-        });
+        bhttp::async_write(socket_, response_,
+                           [self = shared_from_this()](error_code ec, size_t) { self->OnWritten(ec); });
     }
 
     void OnWritten(error_code ec) {
@@ -436,7 +435,8 @@ HttpServer::~HttpServer() = default;
 bool HttpServer::Listen(const std::string &host, int port, std::string *error) {
     error_code ec;
     tcp::resolver resolver(impl_->ioc);
-    auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    auto results =
+        resolver.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
     if (ec || results.empty()) {
         *error = "cannot resolve " + host + ": " + ec.message();
         return false;

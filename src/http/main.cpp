@@ -42,7 +42,8 @@ void RaiseFileLimit(size_t wanted, pf_http::Logger &log) {
 int main(int argc, char **argv) {
     std::string message;
     int exit_code = 0;
-    std::optional<pf_http::Options> options = pf_http::ParseOptions(argc, argv, pf_http::CurrentEnvironment(), &message, &exit_code);
+    std::optional<pf_http::Options> options =
+        pf_http::ParseOptions(argc, argv, pf_http::CurrentEnvironment(), &message, &exit_code);
     if (!options) {
         std::fputs(message.c_str(), exit_code == 0 ? stdout : stderr);
         return exit_code;

@@ -84,8 +84,8 @@ ConnHandle OpenConnection(const PgPool::Settings &settings, Logger &log, std::st
     auto exec_ok = [&](const Result &r, const char *what) {
         if (r && (PQresultStatus(r.get()) == PGRES_COMMAND_OK || PQresultStatus(r.get()) == PGRES_TUPLES_OK))
             return true;
-        *why = std::string(what) + " failed: " +
-               (r ? Field(r.get(), PG_DIAG_MESSAGE_PRIMARY) : Trimmed(PQerrorMessage(conn.get())));
+        *why = std::string(what) +
+               " failed: " + (r ? Field(r.get(), PG_DIAG_MESSAGE_PRIMARY) : Trimmed(PQerrorMessage(conn.get())));
         return false;
     };
     const std::string set_timeout = "SET statement_timeout = " + std::to_string(settings.statement_timeout_ms);
@@ -100,8 +100,7 @@ ConnHandle OpenConnection(const PgPool::Settings &settings, Logger &log, std::st
     if (settings.default_limit != 200 &&
         !set_config("prefect_filter.default_limit", std::to_string(settings.default_limit)))
         return nullptr;
-    if (!settings.tables_schema.empty() && !set_config("prefect_filter.schema", settings.tables_schema))
-        return nullptr;
+    if (!settings.tables_schema.empty() && !set_config("prefect_filter.schema", settings.tables_schema)) return nullptr;
     if (settings.datetime_parsing != "pendulum" &&
         !set_config("prefect_filter.datetime_parsing", settings.datetime_parsing))
         return nullptr;
@@ -379,8 +378,8 @@ private:
     }
 
     void PoolWaitOver(const std::shared_ptr<Job> &job) {
-        log_.Limited("pool", "no database connection free within the pool wait (" +
-                                 std::to_string(settings_.wait_ms) + " ms)");
+        log_.Limited("pool",
+                     "no database connection free within the pool wait (" + std::to_string(settings_.wait_ms) + " ms)");
         job->Finish(Unavailable("pool wait"));
         // Finished jobs leave the queue when they reach its front.
         while (!waiters_.empty() && waiters_.front()->finished) waiters_.pop_front();

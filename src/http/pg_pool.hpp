@@ -55,10 +55,10 @@ public:
         int wait_ms = 2000;
         int statement_timeout_ms = 30000;
         int connect_timeout_s = 5;
-        std::string schema = "prefect";  // of the extension's functions
-        bool csrf = false;                // prepare kCsrfToken (needs extension 0.2.0)
-        int default_limit = 200;          // SET prefect_filter.default_limit when not 200
-        std::string tables_schema;        // SET prefect_filter.schema when not empty
+        std::string schema = "prefect";             // of the extension's functions
+        bool csrf = false;                          // prepare kCsrfToken (needs extension 0.2.0)
+        int default_limit = 200;                    // SET prefect_filter.default_limit when not 200
+        std::string tables_schema;                  // SET prefect_filter.schema when not empty
         std::string datetime_parsing = "pendulum";  // SET prefect_filter.datetime_parsing when not "pendulum"
     };
     using Callback = std::function<void(CallResult)>;

@@ -21,7 +21,7 @@ constexpr size_t kOffloadBytes = 64 * 1024;
 
 const char kHealthPath[] = "/health";  // inside the API mount (PREFECT_SERVER_API_BASE_PATH)
 
-const char kReadyPath[] = "/ready";    // Prefect's readiness probe (api/root.py)
+const char kReadyPath[] = "/ready";  // Prefect's readiness probe (api/root.py)
 
 const EndpointSpec *FindEndpoint(const std::string &path) {
     for (const EndpointSpec &e : kEndpoints)
@@ -86,8 +86,7 @@ void PrefectApp::Handle(HttpRequest request, Reply reply) {
     call->reply = std::move(reply);
     if (options_.csrf_protection_enabled) {
         const CsrfStep step = CsrfFirstStep(call->request);
-        if (step == CsrfStep::kMissingToken || step == CsrfStep::kMissingClient)
-            return call->reply(CsrfRefusal(step));
+        if (step == CsrfStep::kMissingToken || step == CsrfStep::kMissingClient) return call->reply(CsrfRefusal(step));
         if (step == CsrfStep::kLookUp) return CheckCsrfToken(call);
     }
     Dispatch(call);
@@ -100,8 +99,8 @@ void PrefectApp::CheckCsrfToken(const std::shared_ptr<Call> &call) {
         if (result.kind != CallResult::kOk) {
             // Outside Prefect's API app a database error reaches Starlette's ServerErrorMiddleware.
             if (result.kind == CallResult::kSqlError)
-                log_.Limited("database error", "CSRF token lookup failed: " + result.error.sqlstate + " " +
-                                                   result.error.message);
+                log_.Limited("database error",
+                             "CSRF token lookup failed: " + result.error.sqlstate + " " + result.error.message);
             return call->reply(PlainText(500, "Internal Server Error"));
         }
         const std::string sent = Latin1ToUtf8(*call->request.Header("Prefect-Csrf-Token"));
@@ -260,7 +259,8 @@ void PrefectApp::Send(const std::shared_ptr<Call> &call, Answer answer) {
     response.status = answer.status;
     response.headers.emplace_back("Content-Type", "application/json");
     if (answer.status == 405)
-        response.headers.emplace_back("Allow", call->app_path == kHealthPath || call->app_path == kReadyPath ? "GET" : "POST");
+        response.headers.emplace_back("Allow",
+                                      call->app_path == kHealthPath || call->app_path == kReadyPath ? "GET" : "POST");
     const bool compress =
         answer.body.size() >= kGzipMinimumSize && ContainsGzip(call->request.Header("Accept-Encoding"));
     if (answer.body.size() >= kGzipMinimumSize) response.headers.emplace_back("Vary", "Accept-Encoding");

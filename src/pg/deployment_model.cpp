@@ -12,9 +12,12 @@ namespace {
 // A string field of a model stored in jsonb: its value, else `default_string`, else null.
 void WriteStringField(StringInfo out, Jsonb *jb, const char *key, const char *default_string) {
     JsonbValue *v = FindJsonbKey(jb, key);
-    if (v && v->type != jbvNull) WriteJsonbValue(out, v);
-    else if (default_string) WriteString(out, default_string, strlen(default_string));
-    else PF_LITERAL(out, "null");
+    if (v && v->type != jbvNull)
+        WriteJsonbValue(out, v);
+    else if (default_string)
+        WriteString(out, default_string, strlen(default_string));
+    else
+        PF_LITERAL(out, "null");
 }
 
 // An int field of a model stored in jsonb: pydantic accepts 120.0 for an int and emits 120, so
@@ -63,8 +66,10 @@ void WriteSchedule(StringInfo out, Jsonb *jb) {
         if (anchor && anchor->type == jbvString) {
             char buf[64];
             size_t n = ReformatStoredDatetime(anchor->val.string.val, static_cast<size_t>(anchor->val.string.len), buf);
-            if (n > 0) WriteString(out, buf, n);
-            else WriteString(out, anchor->val.string.val, static_cast<size_t>(anchor->val.string.len));
+            if (n > 0)
+                WriteString(out, buf, n);
+            else
+                WriteString(out, anchor->val.string.val, static_cast<size_t>(anchor->val.string.len));
         } else if (anchor) {
             WriteJsonbValue(out, anchor);
         } else {
@@ -80,8 +85,10 @@ void WriteSchedule(StringInfo out, Jsonb *jb) {
         WriteStringField(out, jb, "timezone", nullptr);
         PF_LITERAL(out, ",\"day_or\":");
         JsonbValue *day_or = FindJsonbKey(jb, "day_or");
-        if (day_or && day_or->type != jbvNull) WriteJsonbValue(out, day_or);
-        else PF_LITERAL(out, "true");
+        if (day_or && day_or->type != jbvNull)
+            WriteJsonbValue(out, day_or);
+        else
+            PF_LITERAL(out, "true");
         appendStringInfoCharMacro(out, '}');
     } else if (FindJsonbKey(jb, "rrule")) {
         PF_LITERAL(out, "{\"rrule\":");
@@ -138,28 +145,42 @@ void WriteDeploymentSchedule(StringInfo out, const Datum *v, const bool *n) {
     PF_LITERAL(out, "{\"id\":");
     WriteUuid(out, v[kSchedId]);
     PF_LITERAL(out, ",\"created\":");
-    if (n[kSchedCreated]) PF_LITERAL(out, "null");
-    else WriteTimestamp(out, v[kSchedCreated]);
+    if (n[kSchedCreated])
+        PF_LITERAL(out, "null");
+    else
+        WriteTimestamp(out, v[kSchedCreated]);
     PF_LITERAL(out, ",\"updated\":");
-    if (n[kSchedUpdated]) PF_LITERAL(out, "null");
-    else WriteTimestamp(out, v[kSchedUpdated]);
+    if (n[kSchedUpdated])
+        PF_LITERAL(out, "null");
+    else
+        WriteTimestamp(out, v[kSchedUpdated]);
     PF_LITERAL(out, ",\"deployment_id\":");
     WriteUuid(out, v[kSchedDeploymentId]);
     PF_LITERAL(out, ",\"schedule\":");
-    if (n[kSchedSchedule]) PF_LITERAL(out, "null");
-    else WriteSchedule(out, DatumGetJsonbP(v[kSchedSchedule]));
+    if (n[kSchedSchedule])
+        PF_LITERAL(out, "null");
+    else
+        WriteSchedule(out, DatumGetJsonbP(v[kSchedSchedule]));
     PF_LITERAL(out, ",\"active\":");
-    if (n[kSchedActive]) PF_LITERAL(out, "null");
-    else WriteBool(out, v[kSchedActive]);
+    if (n[kSchedActive])
+        PF_LITERAL(out, "null");
+    else
+        WriteBool(out, v[kSchedActive]);
     PF_LITERAL(out, ",\"max_scheduled_runs\":");
-    if (n[kSchedMaxScheduledRuns]) PF_LITERAL(out, "null");
-    else WriteInt4(out, v[kSchedMaxScheduledRuns]);
+    if (n[kSchedMaxScheduledRuns])
+        PF_LITERAL(out, "null");
+    else
+        WriteInt4(out, v[kSchedMaxScheduledRuns]);
     PF_LITERAL(out, ",\"parameters\":");
-    if (n[kSchedParameters]) PF_LITERAL(out, "{}");
-    else WriteJsonb(out, v[kSchedParameters]);
+    if (n[kSchedParameters])
+        PF_LITERAL(out, "{}");
+    else
+        WriteJsonb(out, v[kSchedParameters]);
     PF_LITERAL(out, ",\"slug\":");
-    if (n[kSchedSlug]) PF_LITERAL(out, "null");
-    else WriteText(out, v[kSchedSlug]);
+    if (n[kSchedSlug])
+        PF_LITERAL(out, "null");
+    else
+        WriteText(out, v[kSchedSlug]);
     appendStringInfoCharMacro(out, '}');
 }
 

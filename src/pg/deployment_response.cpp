@@ -27,10 +27,8 @@ constexpr RelatedLoad kLoads[] = {
 static_assert(sizeof(kLoads) / sizeof(kLoads[0]) == kDeploymentLoadCount, "one RelatedLoad per DeploymentLoad");
 
 constexpr ResponseField kFields[] = {
-    Column(PF_FIELD_KEY("id"), kColId, WriteUuid),
-    Column(PF_FIELD_KEY("created"), kColCreated, WriteTimestamp),
-    Column(PF_FIELD_KEY("updated"), kColUpdated, WriteTimestamp),
-    Column(PF_FIELD_KEY("name"), kColName, WriteText),
+    Column(PF_FIELD_KEY("id"), kColId, WriteUuid), Column(PF_FIELD_KEY("created"), kColCreated, WriteTimestamp),
+    Column(PF_FIELD_KEY("updated"), kColUpdated, WriteTimestamp), Column(PF_FIELD_KEY("name"), kColName, WriteText),
     Column(PF_FIELD_KEY("version"), kColVersion, WriteText),
     Column(PF_FIELD_KEY("description"), kColDescription, WriteText),
     Column(PF_FIELD_KEY("flow_id"), kColFlowId, WriteUuid),
@@ -41,16 +39,14 @@ constexpr ResponseField kFields[] = {
     RelatedRow(PF_FIELD_KEY("global_concurrency_limit"), kLoadLimits, WriteGlobalConcurrencyLimit),
     Column(PF_FIELD_KEY("concurrency_options"), kColConcurrencyOptions, WriteConcurrencyOptions),
     Column(PF_FIELD_KEY("job_variables"), kColJobVariables, WriteJsonb),
-    Column(PF_FIELD_KEY("parameters"), kColParameters, WriteJsonb),
-    Column(PF_FIELD_KEY("tags"), kColTags, WriteJsonb),
+    Column(PF_FIELD_KEY("parameters"), kColParameters, WriteJsonb), Column(PF_FIELD_KEY("tags"), kColTags, WriteJsonb),
     Column(PF_FIELD_KEY("labels"), kColLabels, WriteJsonb, "{}"),  // Prefect turns a NULL into {}
     // The attached work queue's name when there is one, else the stored name.
     RelatedColumn(PF_FIELD_KEY("work_queue_name"), kLoadQueues, kQueueName, WriteText, kColWorkQueueName),
     Column(PF_FIELD_KEY("work_queue_id"), kColWorkQueueId, WriteUuid),
     Column(PF_FIELD_KEY("last_polled"), kColLastPolled, WriteTimestamp),
     Column(PF_FIELD_KEY("parameter_openapi_schema"), kColParameterOpenapiSchema, WriteJsonb),
-    Column(PF_FIELD_KEY("path"), kColPath, WriteText),
-    Column(PF_FIELD_KEY("pull_steps"), kColPullSteps, WriteJsonb),
+    Column(PF_FIELD_KEY("path"), kColPath, WriteText), Column(PF_FIELD_KEY("pull_steps"), kColPullSteps, WriteJsonb),
     Column(PF_FIELD_KEY("entrypoint"), kColEntrypoint, WriteText),
     Column(PF_FIELD_KEY("storage_document_id"), kColStorageDocumentId, WriteUuid),
     Column(PF_FIELD_KEY("infrastructure_document_id"), kColInfrastructureDocumentId, WriteUuid),
@@ -64,7 +60,7 @@ constexpr ResponseField kFields[] = {
 }  // namespace
 
 constexpr ResponseShape kDeploymentResponse = {
-    "deployment", kRenderColumnCount, kColId, kFields, static_cast<int>(sizeof(kFields) / sizeof(kFields[0])),
+    "deployment", kRenderColumnCount,   kColId, kFields, static_cast<int>(sizeof(kFields) / sizeof(kFields[0])),
     kLoads,       kDeploymentLoadCount,
 };
 static_assert(FitsRenderer(kDeploymentResponse), "DeploymentResponse fits the renderer's fixed per-row record");

@@ -97,8 +97,10 @@ void WriteJsonb(StringInfo out, Datum d) {
 }
 
 void WriteJsonbValue(StringInfo out, const JsonbValue *v) {
-    if (v->type == jbvBinary) WriteJsonbContainer(out, v->val.binary.data);
-    else WriteScalar(out, *v);
+    if (v->type == jbvBinary)
+        WriteJsonbContainer(out, v->val.binary.data);
+    else
+        WriteScalar(out, *v);
 }
 
 JsonbValue *FindJsonbKey(Jsonb *jb, const char *key) {
@@ -106,6 +108,8 @@ JsonbValue *FindJsonbKey(Jsonb *jb, const char *key) {
     return getKeyJsonValueFromContainer(&jb->root, key, static_cast<uint32>(strlen(key)), nullptr);
 }
 
-char *FormatNumeric(Numeric num) { return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(num))); }
+char *FormatNumeric(Numeric num) {
+    return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(num)));
+}
 
 }  // namespace prefect_filter

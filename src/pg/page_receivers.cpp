@@ -28,8 +28,10 @@ T *Grow(T *items, uint64 count, uint64 *capacity, MemoryContext context) {
 
 // The field's value from `column` of a row: its writer, or its text for NULL.
 inline void WriteColumn(StringInfo out, const ResponseField &f, const Datum *values, const bool *nulls, int column) {
-    if (nulls[column]) appendStringInfoString(out, f.if_null);
-    else f.write_value(out, values[column]);
+    if (nulls[column])
+        appendStringInfoString(out, f.if_null);
+    else
+        f.write_value(out, values[column]);
 }
 
 // The row's JSON object, with a hole where each related field's value goes.
@@ -104,8 +106,10 @@ bool ReceiveRelatedRow(TupleTableSlot *slot, DestReceiver *self) {
     piece->part[0] = out->len;
     for (int i = 0; i < r->part_count; ++i) {
         const ResponseField &f = *r->part_field[i];
-        if (f.column == kWholeRow) f.write_row(out, values, nulls);
-        else WriteColumn(out, f, values, nulls, f.column);
+        if (f.column == kWholeRow)
+            f.write_row(out, values, nulls);
+        else
+            WriteColumn(out, f, values, nulls, f.column);
         piece->part[i + 1] = out->len;
     }
     MemoryContextSwitchTo(old);

@@ -11,7 +11,7 @@
 namespace prefect_filter {
 
 struct PageRow {
-    int start;                            // text[start, end): the fragment
+    int start;  // text[start, end): the fragment
     int end;
     int hole[kMaxRelatedFields];          // where related field h's value goes (an offset in text)
     int fallback_end[kMaxRelatedFields];  // text[fallback_end[h - 1] (h = 0: end), fallback_end[h]):
@@ -43,8 +43,10 @@ struct RelatedRows {
         uint64 lo = 0, hi = count;
         while (lo < hi) {
             uint64 mid = lo + (hi - lo) / 2;
-            if (memcmp(pieces[mid].key.data, key->data, UUID_LEN) < 0) lo = mid + 1;
-            else hi = mid;
+            if (memcmp(pieces[mid].key.data, key->data, UUID_LEN) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
         return KeyAt(lo, key) ? lo : count;
     }
@@ -64,8 +66,8 @@ struct RenderedPage {
     PageRow *rows;
     uint64 count;
     uint64 capacity;
-    MemoryContext call_context;  // where text, rows and the related rows live
-    MemoryContext row_context;   // a row's detoasted values (page and loads); reset per row
+    MemoryContext call_context;             // where text, rows and the related rows live
+    MemoryContext row_context;              // a row's detoasted values (page and loads); reset per row
     const RelatedRows *related[kMaxLoads];  // per load, once it ran
 };
 

@@ -14,7 +14,7 @@
 
 #include "compiler/door.hpp"
 #include "compiler/query.hpp"
-#include "output/datetime.hpp"
+#include "formats/datetime.hpp"
 #include "pg/deployment_response.hpp"
 #include "pg/render_page.hpp"
 #include "pg/spi_run.hpp"
@@ -36,7 +36,7 @@ namespace prefect_filter {
 
 namespace {
 
-char *schema_setting = nullptr;  // GUC prefect_filter.schema
+char *schema_setting = nullptr;   // GUC prefect_filter.schema
 int default_limit_setting = 200;  // GUC prefect_filter.default_limit (Prefect's PREFECT_SERVER_API_DEFAULT_LIMIT)
 int datetime_parsing_setting = static_cast<int>(DatetimeParsing::kPendulum);  // GUC prefect_filter.datetime_parsing
 
@@ -47,7 +47,9 @@ const struct config_enum_entry kDatetimeParsingOptions[] = {
 };
 
 // Where Prefect's tables are: the setting, or found (tables_schema.hpp).
-const char *SchemaSetting(void) { return TablesSchema(schema_setting); }
+const char *SchemaSetting(void) {
+    return TablesSchema(schema_setting);
+}
 
 struct CompiledHolder {
     CompiledRequest *request;
@@ -61,7 +63,9 @@ void FreeCompiled(void *arg) noexcept {
 
 // For the compiler: is a cancel or statement timeout pending? (Only reads the flag; the
 // interrupt itself is processed by CHECK_FOR_INTERRUPTS after the door.)
-bool InterruptIsPending() { return InterruptPending; }
+bool InterruptIsPending() {
+    return InterruptPending;
+}
 
 // The compiler's options from the settings. `schema` must outlive the compile call.
 CompileOptions OptionsFromSettings(const char *schema) {
@@ -148,10 +152,11 @@ void _PG_init(void) {
                                "Empty (the default): found by itself, \"prefect\" where the extension's own "
                                "tables are, else \"public\" in a database Prefect migrated.",
                                &schema_setting, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomIntVariable("prefect_filter.default_limit",
-                            "Default and maximum \"limit\" of a request body (Prefect's PREFECT_SERVER_API_DEFAULT_LIMIT).",
-                            "A body without \"limit\" gets this many rows; a larger \"limit\" is an error.",
-                            &default_limit_setting, 200, 0, INT_MAX, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "prefect_filter.default_limit",
+        "Default and maximum \"limit\" of a request body (Prefect's PREFECT_SERVER_API_DEFAULT_LIMIT).",
+        "A body without \"limit\" gets this many rows; a larger \"limit\" is an error.", &default_limit_setting, 200, 0,
+        INT_MAX, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomEnumVariable("prefect_filter.datetime_parsing",
                              "How datetime strings of a request body are read: as Prefect on Python <= 3.12 "
                              "(pendulum, its official image) or on Python >= 3.13 (pydantic).",
@@ -200,8 +205,9 @@ extern "C" Datum pf_deployments_paginate(PG_FUNCTION_ARGS) {
     int64 limit = req->limit;
     // Prefect: pages = (count + limit - 1) // limit if limit > 0 else 0
     int64 pages = limit > 0 ? (count + limit - 1) / limit : 0;
-    appendStringInfo(out, ",\"count\":" INT64_FORMAT ",\"limit\":" INT64_FORMAT ",\"pages\":" INT64_FORMAT
-                          ",\"page\":" INT64_FORMAT "}",
+    appendStringInfo(out,
+                     ",\"count\":" INT64_FORMAT ",\"limit\":" INT64_FORMAT ",\"pages\":" INT64_FORMAT
+                     ",\"page\":" INT64_FORMAT "}",
                      count, limit, pages, req->page);
     PG_RETURN_DATUM(FinishResultBuffer(out));
 }
@@ -303,8 +309,8 @@ extern "C" Datum pf_deployments_validation_errors(PG_FUNCTION_ARGS) {
     // anything can raise.
     std::string *text = nullptr;
     bool ok = RunGuarded(&err, [&] {
-        text = new std::string(ValidationErrorsJson(std::string_view(body, body_len), endpoint->endpoint,
-                                                    OptionsFromSettings("prefect")));
+        text = new std::string(
+            ValidationErrorsJson(std::string_view(body, body_len), endpoint->endpoint, OptionsFromSettings("prefect")));
     });
     if (!ok) ReportError(err);
     size_t len = text->size();

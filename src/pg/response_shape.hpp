@@ -25,8 +25,10 @@ struct FieldKey {
     const char *text;
     int len;
 };
-#define PF_FIELD_KEY(name) \
-    ::prefect_filter::FieldKey { ",\"" name "\":", static_cast<int>(sizeof(",\"" name "\":") - 1) }
+#define PF_FIELD_KEY(name)                                               \
+    ::prefect_filter::FieldKey {                                         \
+        ",\"" name "\":", static_cast<int>(sizeof(",\"" name "\":") - 1) \
+    }
 
 enum class FieldSource : uint8 { kColumn, kRelated, kFixed };
 
@@ -110,9 +112,9 @@ constexpr bool FitsRenderer(const ResponseShape &shape) {
             case FieldSource::kFixed: break;
             case FieldSource::kRelated:
                 if (f.load < 0 || f.load >= shape.load_count) return false;
-                if (f.column == kWholeRow ? f.write_row == nullptr
-                                          : f.write_value == nullptr || f.column < 0 ||
-                                                f.column >= shape.loads[f.load].column_count)
+                if (f.column == kWholeRow
+                        ? f.write_row == nullptr
+                        : f.write_value == nullptr || f.column < 0 || f.column >= shape.loads[f.load].column_count)
                     return false;
                 if (f.fallback_column != kNoColumn && !page_column(f.fallback_column)) return false;
                 if (++per_load[f.load] > kMaxFieldsPerLoad) return false;

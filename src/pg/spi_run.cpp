@@ -56,8 +56,7 @@ SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool cust
     int options = custom_plan ? CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN;
     if (parallel_ok) options |= CURSOR_OPT_PARALLEL_OK;
     SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(argtypes), options);
-    if (plan == nullptr)
-        elog(ERROR, "prefect_filter: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+    if (plan == nullptr) elog(ERROR, "prefect_filter: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
     if (nargs > kMaxArgs) return plan;  // too many to key; use once (freed with the SPI context)
 
     int slot;
@@ -90,8 +89,8 @@ SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool cust
 // The one binding path: `values` typed by `types` become the statement's $1..$n, the plan comes
 // from the cache, and the rows go to `dest` (or into SPI_tuptable when it is null). Returns the
 // number of rows.
-uint64 BindAndRun(const char *sql, int nargs, const Oid *types, const Datum *values, bool custom_plan,
-                  bool parallel_ok, DestReceiver *dest) {
+uint64 BindAndRun(const char *sql, int nargs, const Oid *types, const Datum *values, bool custom_plan, bool parallel_ok,
+                  DestReceiver *dest) {
     ParamListInfo params = makeParamList(nargs);
     for (int i = 0; i < nargs; ++i) {
         ParamExternData &param = params->params[i];
@@ -159,7 +158,8 @@ Datum ParamDatum(const Param &p, Oid state_type) {
                 elems[i] = uuid ? DirectFunctionCall1(uuid_in, CStringGetDatum(item.c_str()))
                                 : PointerGetDatum(cstring_to_text_with_len(item.data(), static_cast<int>(item.size())));
             }
-            return PointerGetDatum(uuid ? UuidArray(elems, n) : construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+            return PointerGetDatum(uuid ? UuidArray(elems, n)
+                                        : construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
         }
         case ParamType::kText:
             return PointerGetDatum(cstring_to_text_with_len(p.text.data(), static_cast<int>(p.text.size())));

@@ -1,19 +1,19 @@
 // The JSON text of one PostgreSQL value (uuid, timestamptz, text, bool, int4, float8), appended
 // to a StringInfo: the primitives under every writer of the renderer. The byte rules are the
-// pure src/output primitives' (doc/serialisation.md). Inline, because they run for most columns
+// pure src/formats primitives' (doc/serialisation.md). Inline, because they run for most columns
 // of every row and the writers that call them live in several files.
 #pragma once
 #include "pg/pg_includes.hpp"
 
-#include "output/datetime.hpp"
-#include "output/json_out.hpp"
+#include "formats/datetime.hpp"
+#include "formats/json_out.hpp"
 
 namespace prefect_filter {
 
 // Appends a string literal; its length is known at compile time.
 #define PF_LITERAL(out, text) appendBinaryStringInfo((out), text, sizeof(text) - 1)
 
-// A Sink over a StringInfo, for the src/output primitives that write through one. Trivially
+// A Sink over a StringInfo, for the src/formats primitives that write through one. Trivially
 // destructible, so a PostgreSQL ERROR may unwind past it.
 class StringInfoSink final : public Sink {
 public:
@@ -64,11 +64,15 @@ inline void WriteText(StringInfo out, Datum d) {
 }
 
 inline void WriteBool(StringInfo out, Datum d) {
-    if (DatumGetBool(d)) PF_LITERAL(out, "true");
-    else PF_LITERAL(out, "false");
+    if (DatumGetBool(d))
+        PF_LITERAL(out, "true");
+    else
+        PF_LITERAL(out, "false");
 }
 
-inline void WriteInt4(StringInfo out, Datum d) { appendStringInfo(out, "%d", DatumGetInt32(d)); }
+inline void WriteInt4(StringInfo out, Datum d) {
+    appendStringInfo(out, "%d", DatumGetInt32(d));
+}
 
 // A Python float, as pydantic prints it.
 inline void WriteFloat(StringInfo out, double v) {

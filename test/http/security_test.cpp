@@ -60,15 +60,15 @@ TEST(BasicAuth, RefusesWithPrefectsBody) {
     std::vector<std::string> bad = {
         "",
         "Basic",
-        "basic " + B64(kAuth),              // the scheme is compared exactly
+        "basic " + B64(kAuth),  // the scheme is compared exactly
         "Bearer " + B64(kAuth),
-        "Basic " + B64(kAuth) + " extra",   // three parts
+        "Basic " + B64(kAuth) + " extra",  // three parts
         "Basic " + B64("admin:wrong"),
         "Basic " + B64("admin:s3cret "),
-        "Basic " + B64(kAuth).substr(1),    // broken padding
+        "Basic " + B64(kAuth).substr(1),        // broken padding
         "Basic " + B64("admin:s3cr\xc3\xa9t"),  // non-ASCII: Prefect's compare_digest raises
-        "Basic " + B64("\xff\xfe"),         // not UTF-8
-        "Basic \xe9" + B64(kAuth),          // non-ASCII base64 text
+        "Basic " + B64("\xff\xfe"),             // not UTF-8
+        "Basic \xe9" + B64(kAuth),              // non-ASCII base64 text
         "Basic =",
     };
     for (const std::string &h : bad) EXPECT_FALSE(Passes("POST", "/deployments/filter", &h)) << h;
@@ -89,12 +89,12 @@ TEST(PythonBase64, MatchesBinascii) {
     EXPECT_EQ(PythonB64Decode("YWJj"), "abc");
     EXPECT_EQ(PythonB64Decode("YWI="), "ab");
     EXPECT_EQ(PythonB64Decode("YQ=="), "a");
-    EXPECT_EQ(PythonB64Decode("YQ==YWJj"), "a");   // padding ends the data
+    EXPECT_EQ(PythonB64Decode("YQ==YWJj"), "a");    // padding ends the data
     EXPECT_EQ(PythonB64Decode("Y W\nJ j"), "abc");  // junk skipped
-    EXPECT_EQ(PythonB64Decode("=YWJj"), "abc");    // a leading '=' is skipped
+    EXPECT_EQ(PythonB64Decode("=YWJj"), "abc");     // a leading '=' is skipped
     EXPECT_EQ(PythonB64Decode(""), "");
-    EXPECT_FALSE(PythonB64Decode("YQ"));        // Incorrect padding
-    EXPECT_FALSE(PythonB64Decode("YWJjZ"));     // 1 more than a multiple of 4
+    EXPECT_FALSE(PythonB64Decode("YQ"));           // Incorrect padding
+    EXPECT_FALSE(PythonB64Decode("YWJjZ"));        // 1 more than a multiple of 4
     EXPECT_FALSE(PythonB64Decode("YQ=\xc3\xa9"));  // non-ASCII
 }
 
@@ -144,9 +144,10 @@ std::string HeaderOf(const HttpResponse &r, const std::string &name) {
 
 TEST(Cors, PrefectDefaultsAllowEverything) {
     CorsPolicy cors("*", "*", "*");
-    auto pre = cors.Preflight(Request("OPTIONS", {{"Origin", "https://ui.example"},
-                                                  {"Access-Control-Request-Method", "POST"},
-                                                  {"Access-Control-Request-Headers", "content-type, x-prefect-api-version"}}));
+    auto pre =
+        cors.Preflight(Request("OPTIONS", {{"Origin", "https://ui.example"},
+                                           {"Access-Control-Request-Method", "POST"},
+                                           {"Access-Control-Request-Headers", "content-type, x-prefect-api-version"}}));
     ASSERT_TRUE(pre);
     EXPECT_EQ(pre->status, 200);
     EXPECT_EQ(pre->body, "OK");

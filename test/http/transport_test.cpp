@@ -83,7 +83,8 @@ public:
     bool ReadUntil(Done done, std::chrono::milliseconds timeout) {
         auto deadline = std::chrono::steady_clock::now() + timeout;
         while (!done(buffer_)) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0) return false;
             pollfd p{fd_, POLLIN, 0};
             if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
@@ -403,7 +404,7 @@ TEST_F(TransportTest, HeadHasNoBody) {
     Response head = c.Next();
     EXPECT_EQ(head.status, 200);
     EXPECT_TRUE(head.HasHeader("Content-Length: 10"));  // the length of "HEAD /h 0:", which is not sent
-    Response after = c.Next();  // starts right after the head
+    Response after = c.Next();                          // starts right after the head
     EXPECT_EQ(after.status, 200);
     EXPECT_EQ(after.body, "GET /after 0:");
 }
@@ -509,7 +510,9 @@ TEST(TargetPath, StripsQueryAndDecodes) {
     EXPECT_EQ(TargetPath("/a%2"), "/a%2");
     EXPECT_EQ(TargetPath("http://host:1/api/health?q"), "/api/health");
     EXPECT_EQ(TargetPath("*"), "*");
-    EXPECT_EQ(TargetPath("/a%FFb?x=%FF"), "/a\xEF\xBF\xBD" "b");  // unquote: invalid UTF-8 -> U+FFFD
+    EXPECT_EQ(TargetPath("/a%FFb?x=%FF"),
+              "/a\xEF\xBF\xBD"
+              "b");  // unquote: invalid UTF-8 -> U+FFFD
 }
 
 }  // namespace

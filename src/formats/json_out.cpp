@@ -2,14 +2,14 @@
 // where each comes from). Nothing here allocates or throws: std::to_chars / std::from_chars do
 // the digit work (both correctly rounded and locale-independent), everything else is byte
 // shuffling in caller-provided buffers.
-#include "output/json_out.hpp"
+#include "formats/json_out.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <system_error>
-#include "compiler/cpp_only.hpp"  // last: proves no PostgreSQL header came in
+#include "formats/cpp_only.hpp"  // last: proves no PostgreSQL header came in
 
 namespace prefect_filter {
 
@@ -73,7 +73,9 @@ size_t Utf8SequenceLength(const unsigned char *s, size_t avail, size_t *bad_len)
     return need;
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 // Writes `n` (>= 0) in decimal at p; returns the end.
 char *WriteUnsigned(char *p, unsigned n) {

@@ -1,7 +1,7 @@
-// Unit tests of src/output/json_out: exact bytes of JSON strings, UUIDs, floats and JSONB numbers
+// Unit tests of src/formats/json_out: exact bytes of JSON strings, UUIDs, floats and JSONB numbers
 // as Prefect's server (pydantic-core dump_json) prints them. Expected values were checked against
 // pydantic-core 2.46.4 (pydantic_core.to_json) where noted in doc/serialisation.md.
-#include "output/json_out.hpp"
+#include "formats/json_out.hpp"
 
 #include <gtest/gtest.h>
 
@@ -53,7 +53,9 @@ TEST(OutputJsonString, PlainAsciiIsQuotedWithOneAppendForTheRun) {
     EXPECT_EQ(sink.calls, 3);  // '"', the run, '"'
 }
 
-TEST(OutputJsonString, Empty) { EXPECT_EQ(JsonString(""), "\"\""); }
+TEST(OutputJsonString, Empty) {
+    EXPECT_EQ(JsonString(""), "\"\"");
+}
 
 TEST(OutputJsonString, ShortEscapes) {
     EXPECT_EQ(JsonString("\""), "\"\\\"\"");
@@ -102,21 +104,21 @@ TEST(OutputJsonString, EveryByteBelow0x20) {
 TEST(OutputJsonString, NotEscaped) {
     EXPECT_EQ(JsonString("/"), "\"/\"");
     EXPECT_EQ(JsonString("</script>"), "\"</script>\"");
-    EXPECT_EQ(JsonString("\x7f"), "\"\x7f\"");          // DEL
+    EXPECT_EQ(JsonString("\x7f"), "\"\x7f\"");  // DEL
     EXPECT_EQ(JsonString("'&<>="), "\"'&<>=\"");
     EXPECT_EQ(JsonString(" ~"), "\" ~\"");
 }
 
 TEST(OutputJsonString, UnicodeIsRawUtf8) {
-    EXPECT_EQ(JsonString("caf\xc3\xa9"), "\"caf\xc3\xa9\"");                  // é (2 bytes)
-    EXPECT_EQ(JsonString("\xe2\x82\xac"), "\"\xe2\x82\xac\"");                // € (3 bytes)
-    EXPECT_EQ(JsonString("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"");        // 😀 (4 bytes)
+    EXPECT_EQ(JsonString("caf\xc3\xa9"), "\"caf\xc3\xa9\"");                            // é (2 bytes)
+    EXPECT_EQ(JsonString("\xe2\x82\xac"), "\"\xe2\x82\xac\"");                          // € (3 bytes)
+    EXPECT_EQ(JsonString("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"");                  // 😀 (4 bytes)
     EXPECT_EQ(JsonString("\xe2\x80\xa8\xe2\x80\xa9"), "\"\xe2\x80\xa8\xe2\x80\xa9\"");  // U+2028/9
-    EXPECT_EQ(JsonString("\xc2\x80"), "\"\xc2\x80\"");                        // U+0080 (C1)
-    EXPECT_EQ(JsonString("\xef\xbf\xbf"), "\"\xef\xbf\xbf\"");                // U+FFFF
-    EXPECT_EQ(JsonString("\xf4\x8f\xbf\xbf"), "\"\xf4\x8f\xbf\xbf\"");        // U+10FFFF
-    EXPECT_EQ(JsonString("\xed\x9f\xbf"), "\"\xed\x9f\xbf\"");                // U+D7FF
-    EXPECT_EQ(JsonString("\xee\x80\x80"), "\"\xee\x80\x80\"");                // U+E000
+    EXPECT_EQ(JsonString("\xc2\x80"), "\"\xc2\x80\"");                                  // U+0080 (C1)
+    EXPECT_EQ(JsonString("\xef\xbf\xbf"), "\"\xef\xbf\xbf\"");                          // U+FFFF
+    EXPECT_EQ(JsonString("\xf4\x8f\xbf\xbf"), "\"\xf4\x8f\xbf\xbf\"");                  // U+10FFFF
+    EXPECT_EQ(JsonString("\xed\x9f\xbf"), "\"\xed\x9f\xbf\"");                          // U+D7FF
+    EXPECT_EQ(JsonString("\xee\x80\x80"), "\"\xee\x80\x80\"");                          // U+E000
 }
 
 TEST(OutputJsonString, UnicodeRunIsOneAppend) {
@@ -136,12 +138,14 @@ TEST(OutputJsonString, EscapesSplitRuns) {
 
 TEST(OutputJsonString, InvalidUtf8BecomesReplacementCharacterPerMaximalSubpart) {
     const std::string fffd = "\xef\xbf\xbd";
-    EXPECT_EQ(JsonString("\x80"), "\"" + fffd + "\"");                      // lone continuation
-    EXPECT_EQ(JsonString("a\xff" "b"), "\"a" + fffd + "b\"");                // never valid
-    EXPECT_EQ(JsonString("\xc0\xaf"), "\"" + fffd + fffd + "\"");            // overlong C0
-    EXPECT_EQ(JsonString("\xc1\xbf"), "\"" + fffd + fffd + "\"");            // overlong C1
-    EXPECT_EQ(JsonString("\xe0\x80\xaf"), "\"" + fffd + fffd + fffd + "\"");  // overlong E0
-    EXPECT_EQ(JsonString("\xed\xa0\x80"), "\"" + fffd + fffd + fffd + "\"");  // surrogate D800
+    EXPECT_EQ(JsonString("\x80"), "\"" + fffd + "\"");  // lone continuation
+    EXPECT_EQ(JsonString("a\xff"
+                         "b"),
+              "\"a" + fffd + "b\"");                                                     // never valid
+    EXPECT_EQ(JsonString("\xc0\xaf"), "\"" + fffd + fffd + "\"");                        // overlong C0
+    EXPECT_EQ(JsonString("\xc1\xbf"), "\"" + fffd + fffd + "\"");                        // overlong C1
+    EXPECT_EQ(JsonString("\xe0\x80\xaf"), "\"" + fffd + fffd + fffd + "\"");             // overlong E0
+    EXPECT_EQ(JsonString("\xed\xa0\x80"), "\"" + fffd + fffd + fffd + "\"");             // surrogate D800
     EXPECT_EQ(JsonString("\xf4\x90\x80\x80"), "\"" + fffd + fffd + fffd + fffd + "\"");  // >10FFFF
     EXPECT_EQ(JsonString("\xf5\x80"), "\"" + fffd + fffd + "\"");
     // A truncated sequence is one maximal subpart: one U+FFFD.
@@ -189,7 +193,9 @@ TEST(OutputFormatFloat, IntegralValuesKeepOneFractionDigit) {
     EXPECT_EQ(Float(9999999999999998.0), "9999999999999998.0");
 }
 
-TEST(OutputFormatFloat, NegativeZero) { EXPECT_EQ(Float(-0.0), "-0.0"); }
+TEST(OutputFormatFloat, NegativeZero) {
+    EXPECT_EQ(Float(-0.0), "-0.0");
+}
 
 TEST(OutputFormatFloat, ShortestRoundTripDigits) {
     EXPECT_EQ(Float(1.5), "1.5");
@@ -324,8 +330,8 @@ TEST(OutputParseDecimalDouble, OverflowAndUnderflow) {
 
 TEST(OutputParseDecimalDouble, RejectsNonNumbers) {
     double v = 0;
-    for (const char *bad : {"", "-", ".", "-.", "+1", "1e", "1e+", "inf", "nan", "0x10", " 1",
-                            "1 ", "1.2.3", "1e5.0", "--1", "1,5"}) {
+    for (const char *bad :
+         {"", "-", ".", "-.", "+1", "1e", "1e+", "inf", "nan", "0x10", " 1", "1 ", "1.2.3", "1e5.0", "--1", "1,5"}) {
         EXPECT_FALSE(pf::ParseDecimalDouble(bad, std::strlen(bad), &v)) << bad;
     }
 }
@@ -343,7 +349,9 @@ TEST(OutputJsonNumberLikePython, IntegersVerbatimAtAnySize) {
     EXPECT_EQ(Number(big), big);
 }
 
-TEST(OutputJsonNumberLikePython, MinusZeroIntegerIsZero) { EXPECT_EQ(Number("-0"), "0"); }
+TEST(OutputJsonNumberLikePython, MinusZeroIntegerIsZero) {
+    EXPECT_EQ(Number("-0"), "0");
+}
 
 TEST(OutputJsonNumberLikePython, DecimalsBecomeFloats) {
     EXPECT_EQ(Number("1.50"), "1.5");
@@ -361,8 +369,7 @@ TEST(OutputJsonNumberLikePython, DecimalsBecomeFloats) {
     EXPECT_EQ(Number("0.000001"), "1e-6");
     EXPECT_EQ(Number("0.0000001"), "1e-7");
     EXPECT_EQ(Number("9007199254740993.0"), "9007199254740992.0");
-    EXPECT_EQ(Number("0.333333333333333314829616256247390992939472198486328125"),
-              "0.3333333333333333");
+    EXPECT_EQ(Number("0.333333333333333314829616256247390992939472198486328125"), "0.3333333333333333");
 }
 
 TEST(OutputJsonNumberLikePython, ExponentFormsAreFloats) {
@@ -385,8 +392,8 @@ TEST(OutputJsonNumberLikePython, BeyondDoubleRange) {
 }
 
 TEST(OutputJsonNumberLikePython, NotAJsonNumberIsNull) {
-    for (const char *bad : {"", "-", "NaN", "Infinity", "-Infinity", "01", "1.", ".5", "+1",
-                            "1e", "0x1", "1 ", "abc"}) {
+    for (const char *bad :
+         {"", "-", "NaN", "Infinity", "-Infinity", "01", "1.", ".5", "+1", "1e", "0x1", "1 ", "abc"}) {
         EXPECT_EQ(Number(bad), "null") << bad;
     }
 }
@@ -394,8 +401,13 @@ TEST(OutputJsonNumberLikePython, NotAJsonNumberIsNull) {
 }  // namespace
 
 TEST(WriteJsonString, MatchesAppendJsonStringWithinItsBound) {
-    const std::string inputs[] = {"", "plain", "quote\" back\\ nl\n", std::string("\x01\x1f", 2), "\xff\xfe bad utf8",
-                                  "ü✓🚀", std::string(1000, '\x01')};
+    const std::string inputs[] = {"",
+                                  "plain",
+                                  "quote\" back\\ nl\n",
+                                  std::string("\x01\x1f", 2),
+                                  "\xff\xfe bad utf8",
+                                  "ü✓🚀",
+                                  std::string(1000, '\x01')};
     for (const std::string &in : inputs) {
         StringSink expected;
         prefect_filter::AppendJsonString(expected, in.data(), in.size());
@@ -413,7 +425,7 @@ TEST(WriteJsonString, MatchesAppendJsonStringWithinItsBound) {
         state ^= state << 17;
         return state;
     };
-    const unsigned char pool[] = {'a', 'Z', ' ', '"', '\\', 0x00, 0x1f, 0x7f, 0x80, 0xbf, 0xc2, 0xdf,
+    const unsigned char pool[] = {'a',  'Z',  ' ',  '"',  '\\', 0x00, 0x1f, 0x7f, 0x80, 0xbf, 0xc2, 0xdf,
                                   0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f, 0x90, 0x8f};
     for (int round = 0; round < 20000; ++round) {
         std::string in(next() % 24, '\0');

@@ -42,7 +42,7 @@
 // profile: overflow-checks = false, so u32 arithmetic in the parser wraps); the local time zone
 // is UTC; what Prefect does later with a DateTime whose offset is out of range
 // (kDatetimeOffsetOutOfRange).
-#include "output/pendulum.hpp"
+#include "formats/pendulum.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -51,7 +51,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
-#include "compiler/cpp_only.hpp"  // last: proves no PostgreSQL header came in
+#include "formats/cpp_only.hpp"  // last: proves no PostgreSQL header came in
 
 namespace prefect_filter {
 
@@ -62,10 +62,8 @@ constexpr int64_t kUsecPerDay = 86400 * kUsecPerSecond;
 constexpr int64_t kDays1970To2000 = 10957;
 
 constexpr const char *kNotValidDatetime = "value is not a valid datetime";
-constexpr const char *kDurationMessage =
-    "value is not a valid datetime it is a <class 'pendulum.duration.Duration'>";
-constexpr const char *kIntervalMessage =
-    "value is not a valid datetime it is a <class 'pendulum.interval.Interval'>";
+constexpr const char *kDurationMessage = "value is not a valid datetime it is a <class 'pendulum.duration.Duration'>";
+constexpr const char *kIntervalMessage = "value is not a valid datetime it is a <class 'pendulum.interval.Interval'>";
 constexpr const char *kSameTypeMessage = "Both start and end of an Interval must have the same type";
 // CPython 3.10 call_tzinfo_method, raised by datetime.utcoffset() for |offset| >= 24h.
 constexpr const char *kOffsetMessage =
@@ -79,7 +77,7 @@ struct Raised {
     Exc exc = Exc::kNone;
     const char *text = nullptr;  // the ValueError's str, unless year_out_of_range
     bool year_out_of_range = false;
-    int64_t year = 0;            // "year %i is out of range"
+    int64_t year = 0;  // "year %i is out of range"
     explicit operator bool() const { return exc != Exc::kNone; }
 };
 
@@ -106,7 +104,9 @@ Raised OtherErr() {
 
 // ---------------------------------------------------------------- CPython's calendar
 
-bool IsLeap(int64_t y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
+bool IsLeap(int64_t y) {
+    return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+}
 
 int DaysInMonth(int64_t y, int64_t m) {
     static const int kDays[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -166,7 +166,9 @@ struct Wall {
     int64_t usec = 0;
 };
 
-bool InPythonRange(const Wall &w) { return w.days >= kMinDays && w.days <= kMaxDays; }
+bool InPythonRange(const Wall &w) {
+    return w.days >= kMinDays && w.days <= kMaxDays;
+}
 
 Wall MakeWall(int64_t y, int64_t mo, int64_t d, int64_t h, int64_t mi, int64_t s, int64_t us) {
     Wall w;
@@ -195,7 +197,9 @@ struct Aware {
     int32_t offset = 0;  // seconds, when fixed
 };
 
-bool OffsetOutOfRange(const Aware &a) { return a.fixed && (a.offset <= -86400 || a.offset >= 86400); }
+bool OffsetOutOfRange(const Aware &a) {
+    return a.fixed && (a.offset <= -86400 || a.offset >= 86400);
+}
 
 bool SameTzinfo(const Aware &a, const Aware &b) {
     return a.fixed == b.fixed && (!a.fixed || a.offset == b.offset);
@@ -205,17 +209,27 @@ bool SameTzinfo(const Aware &a, const Aware &b) {
 
 // rust/src/helpers.rs, with i32 arithmetic wrapping (overflow-checks = false) and Rust's
 // truncating division and remainder (as C++'s).
-int32_t WrapI32(int64_t v) { return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v))); }
-int32_t RustP(int32_t y) { return WrapI32(static_cast<int64_t>(y) + y / 4 - y / 100 + y / 400); }
-bool RustIsLeap(int32_t y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
-bool RustIsLongYear(int32_t y) { return RustP(y) % 7 == 4 || RustP(WrapI32(static_cast<int64_t>(y) - 1)) % 7 == 3; }
-uint32_t RustDaysInYear(int32_t y) { return RustIsLeap(y) ? 366 : 365; }
+int32_t WrapI32(int64_t v) {
+    return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
+}
+int32_t RustP(int32_t y) {
+    return WrapI32(static_cast<int64_t>(y) + y / 4 - y / 100 + y / 400);
+}
+bool RustIsLeap(int32_t y) {
+    return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+}
+bool RustIsLongYear(int32_t y) {
+    return RustP(y) % 7 == 4 || RustP(WrapI32(static_cast<int64_t>(y) - 1)) % 7 == 3;
+}
+uint32_t RustDaysInYear(int32_t y) {
+    return RustIsLeap(y) ? 366 : 365;
+}
 uint32_t RustWeekDay(int32_t year, uint32_t month, uint32_t day) {
     static const uint32_t kDayOfWeek[12] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
     const int32_t y = WrapI32(static_cast<int64_t>(year) - (month < 3 ? 1 : 0));
-    const int32_t w =
-        WrapI32(static_cast<int64_t>(RustP(y)) + static_cast<int32_t>(kDayOfWeek[month - 1]) +
-                static_cast<int32_t>(day)) % 7;
+    const int32_t w = WrapI32(static_cast<int64_t>(RustP(y)) + static_cast<int32_t>(kDayOfWeek[month - 1]) +
+                              static_cast<int32_t>(day)) %
+                      7;
     if (w == 0) return 7;
     return static_cast<uint32_t>(w < 0 ? -w : w);
 }
@@ -242,15 +256,14 @@ struct RustDatetime {  // parsing.rs ParsedDateTime
 };
 
 struct RustDuration {  // parsing.rs ParsedDuration (and _pendulum.Duration's fields)
-    uint32_t years = 0, months = 0, weeks = 0, days = 0, hours = 0, minutes = 0, seconds = 0,
-             microseconds = 0;
+    uint32_t years = 0, months = 0, weeks = 0, days = 0, hours = 0, minutes = 0, seconds = 0, microseconds = 0;
 };
 
 // parsing.rs Parser, on bytes: every character it accepts is ASCII, and it never steps over a
 // character it does not accept, so a non-ASCII byte (current = 0x80) just fails where a
 // non-ASCII character would. Every error is a ValueError to Python, so errors carry no text.
 class RustParser {
-  public:
+public:
     explicit RustParser(std::string_view s) : s_(s) { Inc(); }
 
     // Parser::parse. On success exactly one of *dt / *dur is filled (*is_duration says which):
@@ -265,7 +278,7 @@ class RustParser {
         return ParseDatetime(dt);
     }
 
-  private:
+private:
     bool Inc() {
         if (next_ < s_.size()) {
             idx_ = next_;
@@ -395,7 +408,8 @@ class RustParser {
             if (!ParseInteger(1, &d)) return false;
             int32_t ordinal_day = static_cast<int32_t>(d);
             if (End() || CurIs(' ') || CurIs('T')) {
-                ordinal_day = WrapI32(static_cast<int64_t>(ordinal_day) + static_cast<int64_t>(static_cast<int32_t>(dt->month)) * 10);
+                ordinal_day = WrapI32(static_cast<int64_t>(ordinal_day) +
+                                      static_cast<int64_t>(static_cast<int32_t>(dt->month)) * 10);
                 if (!OrdinalToYmd(dt->year, ordinal_day, false, dt)) return false;
             } else {
                 uint32_t d2;
@@ -666,8 +680,8 @@ Aware ToAware(const IsoValue &v) {
 // ---------------------------------------------------------------- intervals
 
 // helpers.py add_duration on a naive datetime, arguments as Python ints of one sign.
-Raised AddDuration(const Wall &dt, int64_t years, int64_t months, int64_t weeks, int64_t days,
-                   int64_t hours, int64_t minutes, int64_t seconds, int64_t microseconds, Wall *out) {
+Raised AddDuration(const Wall &dt, int64_t years, int64_t months, int64_t weeks, int64_t days, int64_t hours,
+                   int64_t minutes, int64_t seconds, int64_t microseconds, Wall *out) {
     days += weeks * 7;
     auto normalize = [](int64_t *small, int64_t *big, int64_t base) {
         if (*small > base - 1 || *small < -(base - 1)) {
@@ -715,9 +729,9 @@ Raised AddDuration(const Wall &dt, int64_t years, int64_t months, int64_t weeks,
 
 // DateTime.add (datetime.py) with the interval's duration, negated for subtract.
 Raised DateTimeAdd(const Aware &dt, const RustDuration &d, int64_t sign, Aware *out) {
-    const int64_t years = sign * d.years, months = sign * d.months, weeks = sign * d.weeks,
-                  days = sign * d.days, hours = sign * d.hours, minutes = sign * d.minutes,
-                  seconds = sign * d.seconds, microseconds = sign * d.microseconds;
+    const int64_t years = sign * d.years, months = sign * d.months, weeks = sign * d.weeks, days = sign * d.days,
+                  hours = sign * d.hours, minutes = sign * d.minutes, seconds = sign * d.seconds,
+                  microseconds = sign * d.microseconds;
     const bool variable = years != 0 || months != 0 || weeks != 0 || days != 0;
     Wall current = dt.wall;
     const int64_t offset = dt.fixed ? dt.offset : 0;
@@ -765,13 +779,11 @@ Raised NewInterval(const Aware &start, const Aware &end) {
 
 // Zeros of the Unicode 13.0 (Python 3.10's unicodedata) decimal digit runs: \d and int().
 const char32_t kDigitZeros[] = {
-    0x30,    0x660,   0x6F0,   0x7C0,   0x966,   0x9E6,   0xA66,   0xAE6,   0xB66,   0xBE6,
-    0xC66,   0xCE6,   0xD66,   0xDE6,   0xE50,   0xED0,   0xF20,   0x1040,  0x1090,  0x17E0,
-    0x1810,  0x1946,  0x19D0,  0x1A80,  0x1A90,  0x1B50,  0x1BB0,  0x1C40,  0x1C50,  0xA620,
-    0xA8D0,  0xA900,  0xA9D0,  0xA9F0,  0xAA50,  0xABF0,  0xFF10,  0x104A0, 0x10D30, 0x11066,
-    0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0,
-    0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC,
-    0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+    0x30,    0x660,   0x6F0,   0x7C0,   0x966,   0x9E6,   0xA66,   0xAE6,   0xB66,   0xBE6,   0xC66,   0xCE6,   0xD66,
+    0xDE6,   0xE50,   0xED0,   0xF20,   0x1040,  0x1090,  0x17E0,  0x1810,  0x1946,  0x19D0,  0x1A80,  0x1A90,  0x1B50,
+    0x1BB0,  0x1C40,  0x1C50,  0xA620,  0xA8D0,  0xA900,  0xA9D0,  0xA9F0,  0xAA50,  0xABF0,  0xFF10,  0x104A0, 0x10D30,
+    0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50,
+    0x11D50, 0x11DA0, 0x16A60, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
 };
 
 // The Unicode decimal digit at byte `pos` (its value and byte length), if there is one.
@@ -973,8 +985,7 @@ Result Accepted(const Aware &a) {
 // on today's local (= UTC) date and loses its offset, naive is UTC.
 Result FromIsoValue(const IsoValue &v, int64_t now) {
     switch (v.kind) {
-        case IsoValue::kDatetime:
-            return Accepted(ToAware(v));
+        case IsoValue::kDatetime: return Accepted(ToAware(v));
         case IsoValue::kDate: {
             Aware a;
             a.wall = MakeWall(v.year, v.month, v.day, 0, 0, 0, 0);
@@ -990,15 +1001,14 @@ Result FromIsoValue(const IsoValue &v, int64_t now) {
             // pendulum.duration(...) -> timedelta(days + years*365 + months*30, seconds,
             // microseconds, 0, minutes, hours, weeks): OverflowError past 999999999 days.
             const RustDuration &d = v.duration;
-            const int64_t seconds = int64_t{d.hours} * 3600 + int64_t{d.minutes} * 60 + d.seconds +
-                                    d.microseconds / kUsecPerSecond;
+            const int64_t seconds =
+                int64_t{d.hours} * 3600 + int64_t{d.minutes} * 60 + d.seconds + d.microseconds / kUsecPerSecond;
             const int64_t days = int64_t{d.days} + int64_t{d.years} * 365 + int64_t{d.months} * 30 +
                                  int64_t{d.weeks} * 7 + seconds / 86400;
             if (days > 999999999) return FromRaised(OtherErr());
             return FromRaised(ValueErr(kDurationMessage));
         }
-        case IsoValue::kNone:
-            break;
+        case IsoValue::kNone: break;
     }
     return FromRaised(OtherErr());  // not reached
 }

@@ -37,7 +37,9 @@ size_t FormatUuid(const unsigned char bytes[16], char *buf /* >= 37 */) noexcept
 
 // AppendJsonString into raw memory the caller has sized: at most JsonStringMaxBytes(len) bytes
 // are written. Returns the number written. For hot paths that reserve once per string.
-constexpr size_t JsonStringMaxBytes(size_t len) { return 6 * len + 2; }
+constexpr size_t JsonStringMaxBytes(size_t len) {
+    return 6 * len + 2;
+}
 size_t WriteJsonString(char *dst, const char *s, size_t len) noexcept;
 
 // Parses a UUID the way pydantic's UUID type accepts a string (hyphenated, 32 hex digits,

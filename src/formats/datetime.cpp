@@ -13,14 +13,14 @@
 //     -> EitherDateTime::try_into_py (year 0 is rejected)
 // Error order and messages follow that code so that *reason matches pydantic's message.
 // Nothing here allocates or throws.
-#include "output/datetime.hpp"
+#include "formats/datetime.hpp"
 
-#include "output/json_out.hpp"
+#include "formats/json_out.hpp"
 
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include "compiler/cpp_only.hpp"  // last: proves no PostgreSQL header came in
+#include "formats/cpp_only.hpp"  // last: proves no PostgreSQL header came in
 
 namespace prefect_filter {
 
@@ -65,10 +65,9 @@ enum class Err : unsigned char {
 
 // pydantic's message for a str that is neither a datetime nor a date (ErrorType
 // DatetimeFromDateParsing, errors/types.rs), indexed by the *date* parse error.
-const char *const kDatetimeOrDateMessages[] = {
-    "",
+const char *const kDatetimeOrDateMessages[] = {"",
 #define PF_MSG(name, text) "Input should be a valid datetime or date, " text,
-    PF_SPEEDATE_ERRORS(PF_MSG)
+                                               PF_SPEEDATE_ERRORS(PF_MSG)
 #undef PF_MSG
 };
 #undef PF_SPEEDATE_ERRORS
@@ -76,13 +75,15 @@ const char *const kDatetimeOrDateMessages[] = {
 // EitherDateTime::try_into_py (input/datetime.rs).
 constexpr const char *kYearZeroMessage = "Input should be a valid datetime, year 0 is out of range";
 
-constexpr int64_t kMsWatershed = 20000000000LL;      // date.rs MS_WATERSHED
-constexpr int64_t kUnix9999 = 253402300799LL;        // 9999-12-31T23:59:59Z
-constexpr int64_t kUnix0000 = -62167219200LL;        // 0000-01-01T00:00:00Z
+constexpr int64_t kMsWatershed = 20000000000LL;  // date.rs MS_WATERSHED
+constexpr int64_t kUnix9999 = 253402300799LL;    // 9999-12-31T23:59:59Z
+constexpr int64_t kUnix0000 = -62167219200LL;    // 0000-01-01T00:00:00Z
 constexpr int64_t kUsecPerDay = 86400LL * 1000000LL;
 constexpr int64_t kDays1970To2000 = 10957;
 
-bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(unsigned char c) {
+    return c >= '0' && c <= '9';
+}
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
 int64_t DaysFromCivil(int64_t y, int m, int d) {
@@ -139,8 +140,17 @@ Err ParseDatePartial(const unsigned char *b, size_t n, DatetimeFields *f) {
     int day = (b[8] - '0') * 10 + (b[9] - '0');
     int max_days;
     switch (month) {
-        case 1: case 3: case 5: case 7: case 8: case 10: case 12: max_days = 31; break;
-        case 4: case 6: case 9: case 11: max_days = 30; break;
+        case 1:
+        case 3:
+        case 5:
+        case 7:
+        case 8:
+        case 10:
+        case 12: max_days = 31; break;
+        case 4:
+        case 6:
+        case 9:
+        case 11: max_days = 30; break;
         case 2: max_days = (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28; break;
         default: return Err::kOutOfRangeMonth;
     }
@@ -243,8 +253,7 @@ Err ParseTimeWithOffset(const unsigned char *b, size_t n, size_t off, DatetimeFi
 Err ParseRfc3339(const unsigned char *b, size_t n, DatetimeFields *f) {
     Err e = ParseDatePartial(b, n, f);
     if (e != Err::kOk) return e;
-    if (n <= 10 || (b[10] != 'T' && b[10] != 't' && b[10] != ' ' && b[10] != '_'))
-        return Err::kInvalidCharDateTimeSep;
+    if (n <= 10 || (b[10] != 'T' && b[10] != 't' && b[10] != ' ' && b[10] != '_')) return Err::kInvalidCharDateTimeSep;
     return ParseTimeWithOffset(b, n, 11, f);
 }
 
@@ -422,8 +431,7 @@ char *WriteYear(char *p, int64_t year) {
 }
 
 // "YYYY-MM-DDTHH:MM:SS[.ffffff]" as speedate's Date and Time Display write it.
-char *WriteWallTime(char *p, int64_t year, int month, int day, int hour, int minute, int second,
-                    int microsecond) {
+char *WriteWallTime(char *p, int64_t year, int month, int day, int hour, int minute, int second, int microsecond) {
     p = WriteYear(p, year);
     *p++ = '-';
     p = Write2(p, month);
