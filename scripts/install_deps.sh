@@ -6,8 +6,8 @@ PACKAGES=(
     build-essential cmake pkg-config
     postgresql-15 postgresql-server-dev-15
     nlohmann-json3-dev libgtest-dev libgmock-dev libpq-dev
-    python3 python3-psycopg2
-    libboost1.81-dev zlib1g-dev nginx curl pgbouncer
+    python3 python3-psycopg2 python3-zstandard python3-brotli
+    libboost1.81-dev libdeflate-dev libzstd-dev libbrotli-dev nginx curl pgbouncer
     clang-format-14
 )
 missing=()

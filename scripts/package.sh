@@ -10,7 +10,7 @@
 #               tracked and new, not ignored files (the default: what you are about to commit)
 #   --check     also build and run the unit tests at package build time (default: the build
 #               uses DEB_BUILD_OPTIONS=nocheck; test/package/run.sh tests the built packages)
-#   --out DIR   where the .deb files go (default build/packages, emptied first)
+#   --out DIR   where the .deb files go (default build/packages; older packages there are removed)
 #
 # Installs the missing build dependencies with apt-get (as root, or through sudo).
 set -euo pipefail
@@ -24,7 +24,7 @@ while (($#)); do
         --ref) REF=$2; shift 2 ;;
         --check) CHECK=1; shift ;;
         --out) OUT=$(realpath -m "$2"); shift 2 ;;
-        -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -55,7 +55,7 @@ fi
 if ! unmet=$(dpkg-checkbuilddeps "${PROFILES[@]}" 2>&1); then
     # "dpkg-checkbuilddeps: error: Unmet build dependencies: a (>= 1) b | c" -> the first of each
     deps=$(sed -n 's/.*Unmet build dependencies: //p' <<<"$unmet" |
-        sed -E 's/\([^)]*\)//g; s/\|[^ ]*//g; s/<[^>]*>//g; s/:any//g')
+        sed -E 's/\([^)]*\)//g; s/ *\| *[^ ]+//g; s/<[^>]*>//g; s/:any//g')
     [[ -n $deps ]] || { echo "$unmet" >&2; exit 1; }
     # shellcheck disable=SC2086
     apt_install $deps
@@ -95,8 +95,8 @@ if ! (cd "$SRC" && dpkg-buildpackage -us -uc -b "${PROFILES[@]}") >"$WORK/build.
 fi
 echo "built in $((SECONDS - start)) s"
 
-rm -rf "$OUT"
 mkdir -p "$OUT"
+rm -f "$OUT"/*.deb "$OUT"/*.changes "$OUT"/*.buildinfo "$OUT"/build.log "$OUT"/lintian.txt
 cp "$WORK"/*.deb "$WORK"/*.changes "$WORK"/*.buildinfo "$OUT"/
 cp "$WORK/build.log" "$OUT/build.log"
 

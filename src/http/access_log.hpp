@@ -8,14 +8,19 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace pf_http {
 
+struct AccessLogEntry;
+
 struct AccessLogSettings {
     bool enabled = false;
     std::vector<std::string> trusted_proxies;  // exact peer addresses whose X-Forwarded-For is believed
+    // Told of every answer written, logged or not (the metrics), on the loop thread.
+    std::function<void(const AccessLogEntry &)> on_answered;
 };
 
 struct AccessLogEntry {
@@ -25,6 +30,7 @@ struct AccessLogEntry {
     size_t bytes = 0;  // body bytes of the answer
     double ms = 0;     // from the request's first byte to the answer written
     std::string client;
+    std::string content_encoding;  // of the answer ("" = none); not logged
 };
 
 // One line of JSON (invalid UTF-8 in a path is replaced, never passed through).

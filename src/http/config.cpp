@@ -1162,8 +1162,11 @@ std::string PrintConfig(const Options &o, const ConfigSources &s) {
     item("max_connections", std::to_string(o.max_connections));
     item("shutdown_timeout_s", std::to_string(o.shutdown_timeout_s));
     item("gzip_level", std::to_string(o.gzip_level));
+    item("encodings", o.encodings);
     item("datetime_parsing", o.datetime_parsing);
     item("access_log", o.access_log ? "true" : "false");
+    line("metrics", o.metrics_host.empty() ? "off" : o.metrics_host + ":" + std::to_string(o.metrics_port),
+         source("metrics.host"));
     {
         std::string proxies;
         for (const std::string &p : o.trusted_proxies) proxies += (proxies.empty() ? "" : ",") + p;

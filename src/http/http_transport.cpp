@@ -263,7 +263,7 @@ private:
         ++served_;
         keep_alive_ = message.keep_alive() && served_ < server_.limits.keep_alive_max;
         head_ = message.method() == bhttp::verb::head;
-        if (server_.access_log.enabled) {
+        if (server_.access_log.enabled || server_.access_log.on_answered) {
             method_ = request.method;
             path_ = request.path;
             client_ = ClientAddress(remote_, request.Header("X-Forwarded-For"), server_.access_log.trusted_proxies);
@@ -290,6 +290,9 @@ private:
         if (!keep_alive_) response_.set(bhttp::field::connection, "close");
         response_bytes_ = answer.body.size();
         status_ = answer.status;
+        content_encoding_.clear();
+        for (const auto &[name, value] : answer.headers)
+            if (beast::iequals(name, "Content-Encoding")) content_encoding_ = value;
         if (!head_) response_.body() = std::move(answer.body);
         Arm(server_.limits.write_timeout, [](Session &s) { s.Close(); });
         bhttp::async_write(socket_, response_,
@@ -298,7 +301,7 @@ private:
 
     void OnWritten(error_code ec) {
         if (phase_ != Phase::kWriting) return;
-        if (server_.access_log.enabled) {
+        if (server_.access_log.enabled || server_.access_log.on_answered) {
             AccessLogEntry entry;
             entry.time = std::chrono::system_clock::now();
             entry.method = method_;
@@ -307,7 +310,9 @@ private:
             entry.bytes = response_bytes_;
             entry.ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
             entry.client = client_;
-            server_.log.Raw(FormatAccessLog(entry));
+            entry.content_encoding = content_encoding_;
+            if (server_.access_log.enabled) server_.log.Raw(FormatAccessLog(entry));
+            if (server_.access_log.on_answered) server_.access_log.on_answered(entry);
         }
         response_ = {};
         if (ec) return Close();
@@ -359,6 +364,7 @@ private:
     std::string method_, path_, client_;
     int status_ = 0;
     size_t response_bytes_ = 0;
+    std::string content_encoding_;
 };
 
 void HttpServer::Impl::Accept() {

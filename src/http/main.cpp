@@ -9,6 +9,7 @@
 // answered (for at most --shutdown-timeout-s), then the process exits 0.
 #include "http/config.hpp"
 #include "http/http_transport.hpp"
+#include "http/metrics.hpp"
 #include "http/log.hpp"
 #include "http/options.hpp"
 #include "http/pg_pool.hpp"
@@ -38,6 +39,28 @@ void RaiseFileLimit(size_t wanted, pf_http::Logger &log) {
 }
 
 }  // namespace
+
+// GET /metrics on the metrics listener: the counters and the pool's gauges at this moment.
+class MetricsHandler : public pf_http::RequestHandler {
+public:
+    MetricsHandler(const pf_http::Metrics &metrics, const pf_http::PgPool &pool) : metrics_(metrics), pool_(pool) {}
+    void Handle(pf_http::HttpRequest request, pf_http::Reply reply) override {
+        const pf_http::PoolStats stats = pool_.Stats();
+        pf_http::PoolGauges gauges;
+        gauges.size = stats.size;
+        gauges.in_use = stats.in_use;
+        gauges.waiters = stats.waiters;
+        gauges.reopens = stats.reopens;
+        gauges.retries = stats.retries;
+        gauges.errors_by_sqlstate = stats.errors_by_sqlstate;
+        gauges.connections_by_host = stats.connections_by_host;
+        reply(pf_http::MetricsResponse(request, metrics_.Render(gauges)));
+    }
+
+private:
+    const pf_http::Metrics &metrics_;
+    const pf_http::PgPool &pool_;
+};
 
 int main(int argc, char **argv) {
     std::string message;
@@ -80,24 +103,43 @@ int main(int argc, char **argv) {
     limits.shutdown_timeout = std::chrono::seconds(options->shutdown_timeout_s);
     limits.keep_alive_max = options->keep_alive_max;
     limits.max_connections = options->max_connections;
+    pf_http::Metrics metrics(options->base_path);
+    const bool with_metrics = !options->metrics_host.empty();
     pf_http::AccessLogSettings access_log;
     access_log.enabled = options->access_log;
     access_log.trusted_proxies = options->trusted_proxies;
+    if (with_metrics) access_log.on_answered = [&metrics](const pf_http::AccessLogEntry &e) { metrics.Observe(e); };
     pf_http::HttpServer server(ioc, limits, app, log, access_log);
+
+    // Prometheus metrics on a listener of their own, so that nginx's routes never expose them.
+    MetricsHandler metrics_handler(metrics, pool);
+    pf_http::TransportLimits metrics_limits;
+    metrics_limits.max_body_bytes = 0;
+    metrics_limits.max_connections = 64;
+    pf_http::HttpServer metrics_server(ioc, metrics_limits, metrics_handler, log);
 
     std::string error;
     if (!server.Listen(options->host, options->port, &error)) {
         log.Line(error);
         return 1;
     }
+    if (with_metrics && !metrics_server.Listen(options->metrics_host, options->metrics_port, &error)) {
+        log.Line("metrics: " + error);
+        return 1;
+    }
     boost::asio::signal_set signals(ioc, SIGTERM, SIGINT);
     signals.async_wait([&](const boost::system::error_code &ec, int sig) {
         if (ec) return;
         log.Line(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", finishing requests in flight");
+        if (with_metrics) metrics_server.Stop([] {});
         server.Stop([&] { pool.Close(/*abort=*/true); });
         pool.Close(/*abort=*/false);
     });
     server.Start();
+    if (with_metrics) {
+        metrics_server.Start();
+        log.Line("metrics on " + options->metrics_host + ":" + std::to_string(options->metrics_port) + " (/metrics)");
+    }
     log.Line("prefect-filter-http listening on " + options->host + ":" + std::to_string(options->port) + " (pool " +
              std::to_string(options->pool) + ")");
     for (;;) {

@@ -1,10 +1,12 @@
 // Parsing of the command line over Prefect's environment (no global state; errors come back as text).
 #include "http/options.hpp"
 
+#include "http/compression.hpp"
 #include "http/config.hpp"
 
 #include <libpq-fe.h>
 
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -39,59 +41,142 @@ bool ParseListen(const std::string &s, std::string *host, int *port) {
     return true;
 }
 
+// Every option, in --help's order: the one table --help, the man page (help2man reads --help),
+// the parser and the PREFECT_FILTER_HTTP_* variables are made from. `prefect` names Prefect's
+// own variables for the setting, which the server also reads (config.cpp); `example` is a valid
+// value (the unit tests parse every row with it).
+struct OptionDoc {
+    const char *flag;
+    const char *metavar;  // nullptr: a switch without a value
+    const char *help;     // lines after the first are indented under it
+    const char *prefect;  // Prefect's variables (or nullptr)
+    const char *example;
+};
+
+const OptionDoc kOptionDocs[] = {
+    {"--db", "CONNINFO",
+     "libpq connection string or URI, never with a password (PGPASSWORD or a password file hold it);\n"
+     "several hosts (host=a,b) spread reads over standbys (doc/replicas.md)",
+     "PREFECT_SERVER_DATABASE_CONNECTION_URL, or PREFECT_SERVER_DATABASE_DRIVER/HOST/PORT/USER/\n"
+     "PASSWORD/NAME and PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_*; with neither, libpq's PG*",
+     "dbname=prefect"},
+    {"--listen", "HOST:PORT", "address to listen on (default 127.0.0.1:4200)",
+     "PREFECT_SERVER_API_HOST, PREFECT_SERVER_API_PORT", "127.0.0.1:4201"},
+    {"--tables-schema", "NAME", "schema of Prefect's tables, for prefect_filter.schema (default: found by itself)",
+     "first schema of PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_SEARCH_PATH", "public"},
+    {"--statement-timeout-ms", "MS", "statement_timeout of every query (default 30000; 0 = none)",
+     "PREFECT_SERVER_DATABASE_TIMEOUT, in seconds", "10000"},
+    {"--connect-timeout-s", "S", "libpq connect_timeout unless CONNINFO sets one (default 5)",
+     "PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT", "3"},
+    {"--csrf-protection", "BOOL", "check Prefect's CSRF token on POST (default false)",
+     "PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED", "true"},
+    {"--cors-allowed-origins", "LIST", "comma-separated (default *)", "PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS",
+     "https://ui.example"},
+    {"--cors-allowed-methods", "LIST", "comma-separated (default *)", "PREFECT_SERVER_API_CORS_ALLOWED_METHODS",
+     "GET,POST"},
+    {"--cors-allowed-headers", "LIST", "comma-separated (default *)", "PREFECT_SERVER_API_CORS_ALLOWED_HEADERS",
+     "content-type"},
+    {"--base-path", "PATH", "path the API is served under (default /api)", "PREFECT_SERVER_API_BASE_PATH", "/v2/api"},
+    {"--default-limit", "N", "default and largest `limit` of a body (default 200)", "PREFECT_SERVER_API_DEFAULT_LIMIT",
+     "100"},
+    {"--keep-alive-timeout-s", "S", "idle keep-alive connections are closed after S (default 5)",
+     "PREFECT_SERVER_API_KEEPALIVE_TIMEOUT", "7"},
+    {"--pool", "N", "PostgreSQL connections (default 8)", nullptr, "4"},
+    {"--pool-wait-ms", "MS", "wait for a free connection before answering 503 (default 2000)", nullptr, "500"},
+    {"--max-body-bytes", "N", "largest request body; larger ones get 413 (default 4194304)", nullptr, "1048576"},
+    {"--max-header-bytes", "N", "request line and headers; more gets 431 (default 32768)", nullptr, "16384"},
+    {"--request-timeout-s", "S", "a request (headers and body) must arrive within S, else 408 (default 10)", nullptr,
+     "20"},
+    {"--keep-alive-max", "N", "requests per connection (default 1000)", nullptr, "100"},
+    {"--write-timeout-s", "S", "an answer must be written within S, else the connection closes (default 10)", nullptr,
+     "20"},
+    {"--max-connections", "N", "open client connections; beyond, accepting pauses (default 10000)", nullptr, "5000"},
+    {"--shutdown-timeout-s", "S", "SIGTERM: longest wait for requests in flight (default 10)", nullptr, "3"},
+    {"--threads", "N", "worker threads for large bodies and compression (default 2)", nullptr, "4"},
+    {"--gzip-level", "N", "libdeflate level of gzip answers, 1-12 (default 6; bench/results/compression.md)", nullptr,
+     "1"},
+    {"--encodings", "LIST",
+     "Content-Encodings to answer with when the request accepts them, in this order of preference:\n"
+     "zstd,br,gzip (the default); gzip alone answers exactly as Prefect's GZipMiddleware; \"\" none",
+     nullptr, "gzip"},
+    {"--datetime-parsing", "P",
+     "how datetime strings are read, as the Prefect server beside us: pendulum (Python <= 3.12,\n"
+     "Prefect's official image; the default) or pydantic (Python >= 3.13)",
+     nullptr, "pydantic"},
+    {"--schema", "NAME", "schema of the extension's functions (default prefect)", nullptr, "prefect"},
+    {"--metrics-listen", "HOST:PORT",
+     "serve Prometheus metrics (GET /metrics) on this address, apart from the API (default: off)", nullptr,
+     "127.0.0.1:9464"},
+    {"--access-log", nullptr, "log one JSON object per answered request to stderr (default off)", nullptr, "true"},
+    {"--trusted-proxy", "ADDR[,ADDR]",
+     "peers whose X-Forwarded-For gives the client's address in the access log (e.g. 127.0.0.1\n"
+     "for a local nginx)",
+     nullptr, "127.0.0.1"},
+};
+
+// PREFECT_FILTER_HTTP_ + the flag's name in capitals, '-' as '_': --pool-wait-ms ->
+// PREFECT_FILTER_HTTP_POOL_WAIT_MS.
+std::string OptionVariable(const char *flag) {
+    std::string name = "PREFECT_FILTER_HTTP_";
+    for (const char *c = flag + 2; *c; ++c) name += *c == '-' ? '_' : static_cast<char>(std::toupper(*c));
+    return name;
+}
+
+void AppendIndented(std::string *out, const std::string &text, const char *first_prefix) {
+    size_t start = 0;
+    bool first = true;
+    for (;;) {
+        size_t nl = text.find('\n', start);
+        *out += (first ? first_prefix : "                              ") +
+                text.substr(start, nl == std::string::npos ? std::string::npos : nl - start) + "\n";
+        first = false;
+        if (nl == std::string::npos) break;
+        start = nl + 1;
+    }
+}
+
 }  // namespace
 
 std::string Usage() {
-    return "usage: prefect-filter-http [--db CONNINFO] [--listen HOST:PORT] [--pool N] [options]\n"
-           "\n"
-           "Serves Prefect's POST /api/deployments/filter, /count, /paginate and GET /api/health\n"
-           "from the prefect_filter PostgreSQL extension. Prefect's settings are read from the same\n"
-           "environment variables as Prefect's server (in brackets); a flag overrides its variable.\n"
-           "\n"
-           "  --db CONNINFO             libpq connection string or URI without a password; replaces the\n"
-           "                            database variables [PREFECT_SERVER_DATABASE_CONNECTION_URL or\n"
-           "                            PREFECT_SERVER_DATABASE_DRIVER/HOST/PORT/USER/PASSWORD/NAME,\n"
-           "                            PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_*]; with neither:\n"
-           "                            libpq's PG* environment (PGPASSWORD, ~/.pgpass for the password)\n"
-           "  --listen HOST:PORT        address to listen on (default 127.0.0.1:4200)\n"
-           "                            [PREFECT_SERVER_API_HOST, PREFECT_SERVER_API_PORT]\n"
-           "  --tables-schema NAME      schema of Prefect's tables, for prefect_filter.schema\n"
-           "                            [first schema of PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_SEARCH_PATH]\n"
-           "  --statement-timeout-ms MS statement_timeout of every query (default 30000)\n"
-           "                            [PREFECT_SERVER_DATABASE_TIMEOUT, seconds]\n"
-           "  --connect-timeout-s S     libpq connect_timeout unless CONNINFO sets one (default 5)\n"
-           "                            [PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT]\n"
-           "  --csrf-protection BOOL    check Prefect's CSRF token on POST (default false)\n"
-           "                            [PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED]\n"
-           "  --cors-allowed-origins S  comma-separated (default *) [PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS]\n"
-           "  --cors-allowed-methods S  comma-separated (default *) [PREFECT_SERVER_API_CORS_ALLOWED_METHODS]\n"
-           "  --cors-allowed-headers S  comma-separated (default *) [PREFECT_SERVER_API_CORS_ALLOWED_HEADERS]\n"
-           "  --base-path PATH          path the API is served under (default /api) [PREFECT_SERVER_API_BASE_PATH]\n"
-           "  --default-limit N         default and largest `limit` (default 200) [PREFECT_SERVER_API_DEFAULT_LIMIT]\n"
-           "  --keep-alive-timeout-s S  idle keep-alive connections are closed after S (default 5)\n"
-           "                            [PREFECT_SERVER_API_KEEPALIVE_TIMEOUT]\n"
-           "  (no flag)                 Basic auth \"user:password\" [PREFECT_SERVER_API_AUTH_STRING];\n"
-           "                            a secret never goes on the command line\n"
-           "  --pool N                  PostgreSQL connections (default 8)\n"
-           "  --pool-wait-ms MS         wait for a free connection before answering 503 (default 2000)\n"
-           "  --max-body-bytes N        largest request body; larger ones get 413 (default 4194304)\n"
-           "  --max-header-bytes N      request line and headers; more gets 431 (default 32768)\n"
-           "  --request-timeout-s S     a request (headers and body) must arrive within S, else 408 (default 10)\n"
-           "  --keep-alive-max N        requests per connection (default 1000)\n"
-           "  --write-timeout-s S       an answer must be written within S, else close (default 10)\n"
-           "  --max-connections N       open client connections; beyond, accepting pauses (default 10000)\n"
-           "  --shutdown-timeout-s S    SIGTERM: longest wait for requests in flight (default 10)\n"
-           "  --threads N               worker threads for large bodies and gzip (default 2)\n"
-           "  --gzip-level N            zlib level of gzip answers, 1-9 (default 6; Prefect uses 9)\n"
-           "  --datetime-parsing P      how datetime strings are read, as the Prefect server beside us:\n"
-           "                            pendulum (Python <= 3.12, Prefect's image; default) or pydantic\n"
-           "  --schema NAME             schema of the extension's functions (default prefect)\n"
-           "  --access-log              log one JSON object per answered request to stderr\n"
-           "  --trusted-proxy ADDR[,..] peers whose X-Forwarded-For gives the client's address in the\n"
-           "                            access log (e.g. 127.0.0.1 for a local nginx)\n"
-           "  --print-config            print the effective settings and where each came from\n"
-           "                            (secrets masked), then exit\n"
-           "  --help, --version\n";
+    std::string out =
+        "usage: prefect-filter-http [--db CONNINFO] [--listen HOST:PORT] [--pool N] [options]\n"
+        "\n"
+        "Serves Prefect's POST /api/deployments/filter, /count, /paginate and GET /api/health, /api/ready\n"
+        "from the prefect_filter PostgreSQL extension, with Prefect's auth, CSRF and CORS rules.\n"
+        "\n"
+        "Every option can also be set by its variable (env ...); Prefect's own variables (Prefect ...)\n"
+        "are read as Prefect's server reads them. A flag overrides its variable, which overrides\n"
+        "Prefect's. Basic auth \"user:password\" comes only from PREFECT_SERVER_API_AUTH_STRING: a secret\n"
+        "never goes on the command line.\n"
+        "\n"
+        "Options:\n";
+    for (const OptionDoc &d : kOptionDocs) {
+        std::string head = std::string("  ") + d.flag + (d.metavar ? std::string(" ") + d.metavar : "");
+        if (head.size() < 30)
+            head.resize(30, ' ');
+        else
+            head += "\n                              ";
+        AppendIndented(&out, d.help, head.c_str());
+        AppendIndented(&out, "env " + OptionVariable(d.flag) + (d.metavar ? "" : "=true"),
+                       "                              ");
+        if (d.prefect) AppendIndented(&out, std::string("Prefect ") + d.prefect, "                              ");
+    }
+    out +=
+        "  --print-config              print the effective settings and where each came from\n"
+        "                              (secrets masked), then exit\n"
+        "  --help                      this text\n"
+        "  --version                   the version\n";
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> OptionExamples() {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const OptionDoc &d : kOptionDocs) out.emplace_back(d.flag, d.example);
+    return out;
+}
+
+std::string OptionVariableOf(const std::string &flag) {
+    return OptionVariable(flag.c_str());
 }
 
 bool ConninfoHasPassword(const std::string &conninfo) {
@@ -147,7 +232,18 @@ std::optional<Options> ParseOptions(int argc, const char *const *argv, const Env
         {"--write-timeout-s", {{"write_timeout_s"}, number(1, 3600, &o.write_timeout_s)}},
         {"--keep-alive-timeout-s", {{"keep_alive_timeout_s"}, number(1, 3600, &o.keep_alive_timeout_s)}},
         {"--keep-alive-max", {{"keep_alive_max"}, number(1, 1000000, &o.keep_alive_max)}},
-        {"--gzip-level", {{"gzip_level"}, number(1, 9, &o.gzip_level)}},
+        {"--gzip-level", {{"gzip_level"}, number(1, 12, &o.gzip_level)}},
+        {"--encodings",
+         {{"encodings"},
+          [&](const std::string &v) {
+              EncodingSet set = 0;
+              o.encodings = v;
+              return ParseEncodingSet(v, &set);
+          }}},
+        {"--metrics-listen",
+         {{"metrics.host", "metrics.port"},
+          [&](const std::string &v) { return ParseListen(v, &o.metrics_host, &o.metrics_port); }}},
+        {"--access-log", {{"access_log"}, [&](const std::string &v) { return PydanticBool(v, &o.access_log); }}},
         {"--datetime-parsing",
          {{"datetime_parsing"},
           [&](const std::string &v) {
@@ -178,6 +274,30 @@ std::optional<Options> ParseOptions(int argc, const char *const *argv, const Env
               }
           }}},
     };
+    // Every flag has its row in kOptionDocs (--help), and every row its flag.
+    for (const OptionDoc &d : kOptionDocs) {
+        if (!with_value.count(d.flag)) {
+            *message = std::string("internal error: option ") + d.flag + " is documented but not parsed\n";
+            *exit_code = 2;
+            return std::nullopt;
+        }
+    }
+    if (with_value.size() != sizeof kOptionDocs / sizeof *kOptionDocs) {
+        *message = "internal error: an option is parsed but not documented\n";
+        *exit_code = 2;
+        return std::nullopt;
+    }
+    // What sets an option, in order: its PREFECT_FILTER_HTTP_* variable, then the command line.
+    struct Assignment {
+        std::string flag, value, source;
+        bool has_value;
+    };
+    std::vector<Assignment> assignments;
+    for (const OptionDoc &d : kOptionDocs) {
+        const std::string variable = OptionVariable(d.flag);
+        auto v = env.find(variable);
+        if (v != env.end()) assignments.push_back({d.flag, v->second, variable, true});
+    }
     bool print_config = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -194,14 +314,9 @@ std::optional<Options> ParseOptions(int argc, const char *const *argv, const Env
             return std::nullopt;
         }
         if (arg == "--version") {
-            *message = "prefect-filter-http 0.1.0\n";
+            *message = "prefect-filter-http " PF_HTTP_VERSION "\n";
             *exit_code = 0;
             return std::nullopt;
-        }
-        if (arg == "--access-log") {
-            o.access_log = true;
-            sources.by_key["access_log"] = arg;
-            continue;
         }
         if (arg == "--print-config") {
             print_config = true;
@@ -214,8 +329,11 @@ std::optional<Options> ParseOptions(int argc, const char *const *argv, const Env
             *exit_code = 2;
             return std::nullopt;
         }
-        auto it = with_value.find(arg);
-        if (it == with_value.end()) {
+        if (arg == "--access-log" && !has_inline_value) {  // a switch
+            assignments.push_back({arg, "true", arg, true});
+            continue;
+        }
+        if (!with_value.count(arg)) {
             *message = "unknown option " + arg + "\n" + Usage();
             *exit_code = 2;
             return std::nullopt;
@@ -228,19 +346,26 @@ std::optional<Options> ParseOptions(int argc, const char *const *argv, const Env
             }
             value = argv[++i];
         }
-        if (!it->second.set(value)) {
-            *message = "invalid value for " + arg + ": " + value + "\n";
+        assignments.push_back({arg, value, arg, true});
+    }
+    for (const Assignment &a : assignments) {
+        const Flag &flag = with_value.at(a.flag);
+        if (!flag.set(a.value)) {
+            // A variable may hold a secret (a conninfo with a password): name it, never echo it.
+            *message = a.source == a.flag ? "invalid value for " + a.flag + ": " + a.value + "\n"
+                                          : "invalid value in " + a.source + "\n";
             *exit_code = 2;
             return std::nullopt;
         }
-        for (const std::string &key : it->second.keys) {
+        for (const std::string &key : flag.keys) {
             overridden.insert(key);
-            sources.by_key[key] = arg;
+            sources.by_key[key] = a.source;
         }
     }
     if (ConninfoHasPassword(o.db)) {
         *message =
-            "--db must not contain a password (a command line is visible to every user); give it in "
+            "--db (and PREFECT_FILTER_HTTP_DB) must not contain a password (a command line is visible to every "
+            "user); give it in "
             "PGPASSWORD or a password file (~/.pgpass, PGPASSFILE, passfile=...), or leave --db out and use "
             "Prefect's PREFECT_SERVER_DATABASE_* variables\n";
         *exit_code = 2;

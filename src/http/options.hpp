@@ -33,25 +33,28 @@ struct Options {
     std::vector<std::string> config_notes;
     std::string host = "127.0.0.1";  // --listen HOST:PORT (Prefect's default port)
     int port = 4200;
-    size_t pool = 8;                   // PostgreSQL connections
-    size_t threads = 2;                // worker threads for large bodies and gzip
-    int pool_wait_ms = 2000;           // wait for a free PostgreSQL connection, then 503
-    int statement_timeout_ms = 30000;  // SET statement_timeout on every connection (0 = none)
-    int connect_timeout_s = 5;         // libpq connect_timeout (unless the string sets it)
-    size_t max_body_bytes = 4 << 20;   // request body (JSON text) limit -> 413
-    size_t max_header_bytes = 32768;   // request line + header lines -> 431
-    int request_timeout_s = 10;        // a whole request (headers + body) must arrive within it -> 408
-    int write_timeout_s = 10;          // an answer must be written within it, else close
-    int keep_alive_timeout_s = 5;      // idle keep-alive connection, then close
-    size_t keep_alive_max = 1000;      // requests per connection
-    size_t max_connections = 10000;    // open client connections; beyond it accepting pauses
-    int shutdown_timeout_s = 10;       // SIGTERM: longest wait for requests in flight
-    std::string schema = "prefect";    // schema of the extension's functions
-    int gzip_level = 6;                // zlib level of gzip answers (Prefect: 9, see gzip.hpp)
+    size_t pool = 8;                         // PostgreSQL connections
+    size_t threads = 2;                      // worker threads for large bodies and gzip
+    int pool_wait_ms = 2000;                 // wait for a free PostgreSQL connection, then 503
+    int statement_timeout_ms = 30000;        // SET statement_timeout on every connection (0 = none)
+    int connect_timeout_s = 5;               // libpq connect_timeout (unless the string sets it)
+    size_t max_body_bytes = 4 << 20;         // request body (JSON text) limit -> 413
+    size_t max_header_bytes = 32768;         // request line + header lines -> 431
+    int request_timeout_s = 10;              // a whole request (headers + body) must arrive within it -> 408
+    int write_timeout_s = 10;                // an answer must be written within it, else close
+    int keep_alive_timeout_s = 5;            // idle keep-alive connection, then close
+    size_t keep_alive_max = 1000;            // requests per connection
+    size_t max_connections = 10000;          // open client connections; beyond it accepting pauses
+    int shutdown_timeout_s = 10;             // SIGTERM: longest wait for requests in flight
+    std::string schema = "prefect";          // schema of the extension's functions
+    int gzip_level = 6;                      // libdeflate level of gzip answers (1-12; compression.hpp)
+    std::string encodings = "zstd,br,gzip";  // Content-Encodings the server may answer with
     // How datetime strings are read, as the Prefect server beside us does: "pendulum" (Python
     // <= 3.12, Prefect's official image) or "pydantic" (Python >= 3.13).
     std::string datetime_parsing = "pendulum";
     bool access_log = false;
+    std::string metrics_host;  // --metrics-listen: Prometheus metrics on their own listener ("" = off)
+    int metrics_port = 0;
     std::vector<std::string> trusted_proxies;  // --trusted-proxy: X-Forwarded-For believed from these peers
 
     // Prefect's API settings (PREFECT_SERVER_API_*), applied as Prefect's middleware applies them.
@@ -81,6 +84,15 @@ inline std::optional<Options> ParseOptions(int argc, const char *const *argv, st
 }
 
 std::string Usage();
+
+// Every option's flag with a valid example value, in --help's order (for tests).
+std::vector<std::pair<std::string, std::string>> OptionExamples();
+
+// The variable that sets an option: PREFECT_FILTER_HTTP_POOL for --pool.
+std::string OptionVariableOf(const std::string &flag);
+
+// The server's version (--version; the Debian package's upstream version).
+#define PF_HTTP_VERSION "0.3.0"
 
 // Does a libpq connection string or URI carry a password? (The server refuses it: a command line
 // is visible to every user in `ps`.)

@@ -1,6 +1,8 @@
 // The event-driven libpq pool (see pg_pool.hpp). Everything here runs on the loop thread except
-// OpenConnection, which runs on the connector threads and touches nothing shared.
+// OpenConnection and ProbeHost, which run on the connector threads and touch nothing shared.
 #include "http/pg_pool.hpp"
+
+#include "http/replica_hosts.hpp"
 
 #include <libpq-fe.h>
 
@@ -53,15 +55,30 @@ void LogNotice(void *logger, const char *message) {
     static_cast<Logger *>(logger)->Limited("database notice", "database: " + Trimmed(message));
 }
 
-// Blocking: connect, set the statement timeout, prepare the four statements, switch to
-// non-blocking mode. Runs on a connector thread.
-ConnHandle OpenConnection(const PgPool::Settings &settings, Logger &log, std::string *why) {
+// Blocking: libpq's connect. With `host` (several hosts), to that host alone, with the other
+// keywords of `replica` and target_session_attrs=any (the pool judges the role itself).
+ConnHandle Connect(const PgPool::Settings &settings, const ReplicaSetup *replica, const DbHost *host, Logger &log,
+                   std::string *why) {
     const std::string timeout = std::to_string(settings.connect_timeout_s);
     // Earlier keywords are defaults that later ones (and an expanded connection string) override.
     std::vector<const char *> keys = {"connect_timeout", "fallback_application_name"};
     std::vector<const char *> values = {timeout.c_str(), "prefect-filter-http"};
     int expand_dbname = 0;
-    if (!settings.conninfo.empty()) {
+    if (host != nullptr) {
+        for (const auto &[key, value] : replica->others) {
+            keys.push_back(key.c_str());
+            values.push_back(value.c_str());
+        }
+        const std::pair<const char *, const std::string *> one[] = {
+            {"host", &host->host}, {"hostaddr", &host->hostaddr}, {"port", &host->port}};
+        for (const auto &[key, value] : one)
+            if (!value->empty()) {
+                keys.push_back(key);
+                values.push_back(value->c_str());
+            }
+        keys.push_back("target_session_attrs");  // not PGTARGETSESSIONATTRS either
+        values.push_back("any");
+    } else if (!settings.conninfo.empty()) {
         keys.push_back("dbname");
         values.push_back(settings.conninfo.c_str());
         expand_dbname = 1;
@@ -81,33 +98,64 @@ ConnHandle OpenConnection(const PgPool::Settings &settings, Logger &log, std::st
         return nullptr;
     }
     PQsetNoticeProcessor(conn.get(), LogNotice, &log);
+    return conn;
+}
+
+// Blocking: is the server a hot standby, is it read-only by default? PostgreSQL 14+ reports both
+// at connection start; older servers are asked.
+bool ReadRole(PGconn *conn, HostRole *role, std::string *why) {
+    const char *standby = PQparameterStatus(conn, "in_hot_standby");
+    const char *read_only = PQparameterStatus(conn, "default_transaction_read_only");
+    if (standby != nullptr && read_only != nullptr) {
+        role->hot_standby = std::string(standby) == "on";
+        role->read_only = std::string(read_only) == "on";
+        return true;
+    }
+    Result r(PQexec(
+        conn, "SELECT pg_catalog.pg_is_in_recovery(), pg_catalog.current_setting('default_transaction_read_only')"));
+    if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
+        *why = "cannot read the server's role: " +
+               (r ? Field(r.get(), PG_DIAG_MESSAGE_PRIMARY) : Trimmed(PQerrorMessage(conn)));
+        return false;
+    }
+    role->hot_standby = std::string(PQgetvalue(r.get(), 0, 0)) == "t";
+    role->read_only = std::string(PQgetvalue(r.get(), 0, 1)) == "on";
+    return true;
+}
+
+std::string RoleName(HostRole role) {
+    return role.hot_standby ? "standby" : role.read_only ? "primary, read-only by default" : "primary";
+}
+
+// Blocking: set the statement timeout, prepare the four statements, switch to non-blocking mode.
+bool PrepareSession(PGconn *conn, const PgPool::Settings &settings, std::string *why) {
     auto exec_ok = [&](const Result &r, const char *what) {
         if (r && (PQresultStatus(r.get()) == PGRES_COMMAND_OK || PQresultStatus(r.get()) == PGRES_TUPLES_OK))
             return true;
         *why = std::string(what) +
-               " failed: " + (r ? Field(r.get(), PG_DIAG_MESSAGE_PRIMARY) : Trimmed(PQerrorMessage(conn.get())));
+               " failed: " + (r ? Field(r.get(), PG_DIAG_MESSAGE_PRIMARY) : Trimmed(PQerrorMessage(conn)));
         return false;
     };
     const std::string set_timeout = "SET statement_timeout = " + std::to_string(settings.statement_timeout_ms);
-    if (!exec_ok(Result(PQexec(conn.get(), set_timeout.c_str())), "SET statement_timeout")) return nullptr;
+    if (!exec_ok(Result(PQexec(conn, set_timeout.c_str())), "SET statement_timeout")) return false;
     // Settings of the extension: values bound as parameters of set_config, never spliced.
     auto set_config = [&](const char *name, const std::string &value) {
         const char *params[2] = {name, value.c_str()};
-        return exec_ok(Result(PQexecParams(conn.get(), "SELECT pg_catalog.set_config($1, $2, false)", 2, nullptr,
-                                           params, nullptr, nullptr, 0)),
+        return exec_ok(Result(PQexecParams(conn, "SELECT pg_catalog.set_config($1, $2, false)", 2, nullptr, params,
+                                           nullptr, nullptr, 0)),
                        "set_config");
     };
     if (settings.default_limit != 200 &&
         !set_config("prefect_filter.default_limit", std::to_string(settings.default_limit)))
-        return nullptr;
-    if (!settings.tables_schema.empty() && !set_config("prefect_filter.schema", settings.tables_schema)) return nullptr;
+        return false;
+    if (!settings.tables_schema.empty() && !set_config("prefect_filter.schema", settings.tables_schema)) return false;
     if (settings.datetime_parsing != "pendulum" &&
         !set_config("prefect_filter.datetime_parsing", settings.datetime_parsing))
-        return nullptr;
-    char *schema = PQescapeIdentifier(conn.get(), settings.schema.c_str(), settings.schema.size());
+        return false;
+    char *schema = PQescapeIdentifier(conn, settings.schema.c_str(), settings.schema.size());
     if (schema == nullptr) {
         *why = "cannot quote the schema name";
-        return nullptr;
+        return false;
     }
     const std::string quoted_schema = schema;
     PQfreemem(schema);
@@ -116,14 +164,98 @@ ConnHandle OpenConnection(const PgPool::Settings &settings, Logger &log, std::st
         // The functions' text output is Prefect's body; ::text keeps it unchanged.
         const std::string sql =
             spec.in_extension_schema ? "SELECT " + quoted_schema + "." + spec.call : std::string(spec.call);
-        if (!exec_ok(Result(PQprepare(conn.get(), spec.prepared_name, sql.c_str(), 1, nullptr)), "PREPARE"))
-            return nullptr;
+        if (!exec_ok(Result(PQprepare(conn, spec.prepared_name, sql.c_str(), 1, nullptr)), "PREPARE")) return false;
     }
-    if (PQsetnonblocking(conn.get(), 1) != 0) {
+    if (PQsetnonblocking(conn, 1) != 0) {
         *why = "cannot switch the connection to non-blocking mode";
-        return nullptr;
+        return false;
     }
-    return conn;
+    return true;
+}
+
+// What one host turned out to be when a connector thread tried it.
+struct HostOutcome {
+    size_t index = 0;
+    bool up = false;
+    HostRole role;
+    std::string why;  // when down: libpq's reason
+};
+
+// A connection opened on a connector thread, handed to the loop.
+struct OpenResult {
+    ConnHandle conn;
+    std::string why;                    // when conn is null
+    int host = -1;                      // index into the host list (several hosts), else -1
+    bool fallback = false;              // prefer-standby: no standby accepted, this host is the fallback
+    std::string label;                  // "host:port" of the connected server
+    std::vector<HostOutcome> outcomes;  // every host tried
+};
+
+std::string LabelOf(PGconn *conn) {
+    const char *host = PQhost(conn);
+    const char *port = PQport(conn);
+    return std::string(host ? host : "") + ":" + (port ? port : "");
+}
+
+// Blocking, on a connector thread: one host alone, its role read, then closed.
+HostOutcome ProbeHost(const PgPool::Settings &settings, const ReplicaSetup &replica, size_t index, Logger &log) {
+    HostOutcome out;
+    out.index = index;
+    ConnHandle conn = Connect(settings, &replica, &replica.hosts[index], log, &out.why);
+    out.up = conn && ReadRole(conn.get(), &out.role, &out.why);
+    return out;
+}
+
+// Blocking, on a connector thread: a ready connection (single host: as libpq connects; several:
+// the hosts of `plan` in order, judged by their role).
+OpenResult OpenConnection(const PgPool::Settings &settings, const ReplicaSetup &replica, const ConnectPlan &plan,
+                          Logger &log) {
+    OpenResult out;
+    if (!replica.enabled) {
+        out.conn = Connect(settings, nullptr, nullptr, log, &out.why);
+    } else {
+        ConnHandle held;
+        int held_index = -1;
+        std::string reasons;
+        for (size_t position = 0; KeepTrying(plan, position, held != nullptr); ++position) {
+            const size_t i = plan.order[position];
+            HostOutcome tried;
+            tried.index = i;
+            ConnHandle conn = Connect(settings, &replica, &replica.hosts[i], log, &tried.why);
+            tried.up = conn && ReadRole(conn.get(), &tried.role, &tried.why);
+            out.outcomes.push_back(tried);
+            if (!tried.up) {
+                reasons += (reasons.empty() ? "" : "; ") + replica.hosts[i].Label() + ": " + tried.why;
+                continue;
+            }
+            const Verdict verdict = Judge(replica.attrs, tried.role, held != nullptr);
+            if (verdict == Verdict::kUse) {
+                out.conn = std::move(conn);
+                out.host = static_cast<int>(i);
+                break;
+            }
+            if (verdict == Verdict::kHold) {
+                held = std::move(conn);
+                held_index = static_cast<int>(i);
+            } else {
+                reasons += (reasons.empty() ? "" : "; ") + replica.hosts[i].Label() + ": " + RoleName(tried.role) +
+                           ", not " + SessionAttrsName(replica.attrs);
+            }
+        }
+        if (!out.conn && held) {
+            out.conn = std::move(held);
+            out.host = held_index;
+            out.fallback = true;
+        }
+        if (!out.conn) out.why = reasons.empty() ? "no database host to try" : reasons;
+    }
+    if (!out.conn) return out;
+    if (!PrepareSession(out.conn.get(), settings, &out.why)) {
+        out.conn = nullptr;
+        return out;
+    }
+    out.label = LabelOf(out.conn.get());
+    return out;
 }
 
 // One call waiting for, or running on, a connection.
@@ -158,7 +290,8 @@ public:
     // retryable: the call failed on the connection before any result, so it may run again.
     using Done = std::function<void(CallResult, bool retryable)>;
 
-    PgConn(asio::io_context &ioc, ConnHandle conn) : conn_(std::move(conn)), socket_(ioc) {
+    PgConn(asio::io_context &ioc, ConnHandle conn, int host, std::string label)
+        : host_(host), label_(std::move(label)), conn_(std::move(conn)), socket_(ioc) {
         error_code ec;
         socket_.assign(PQsocket(conn_.get()), ec);
         if (ec) broken_ = true;
@@ -170,6 +303,10 @@ public:
     PgConn &operator=(const PgConn &) = delete;
 
     bool usable() const { return !broken_ && PQstatus(conn_.get()) == CONNECTION_OK; }
+    int host() const { return host_; }  // index into the host list (several hosts), else -1
+    const std::string &label() const { return label_; }
+    // Re-balancing: close it instead of using it again.
+    bool retiring = false;
 
     void Call(Statement statement, const std::string &body, Done done) {
         StopWatching();
@@ -301,6 +438,8 @@ private:
         }
     }
 
+    const int host_;
+    const std::string label_;
     ConnHandle conn_;
     asio::posix::stream_descriptor socket_;
     uint64_t generation_ = 0;  // callbacks of an earlier wait see a newer value and do nothing
@@ -314,10 +453,32 @@ public:
     Impl(asio::io_context &ioc, Settings settings, Logger &log)
         : ioc_(ioc),
           settings_(std::move(settings)),
+          replica_(settings_.conninfo.empty() ? ReplicaSetupFromParams(settings_.params)
+                                              : ReplicaSetupFromConninfo(settings_.conninfo)),
           log_(log),
-          connector_(std::min<size_t>(std::max<size_t>(settings_.size, 1), 4)) {}
+          connector_(std::min<size_t>(std::max<size_t>(settings_.size, 1), 4)),
+          recheck_timer_(ioc) {
+        for (const DbHost &h : replica_.hosts) {
+            HostState state;
+            state.label = h.Label();
+            hosts_.push_back(state);
+        }
+    }
 
     ~Impl() { connector_.join(); }
+
+    // Several hosts: learn their roles now, re-check them periodically.
+    void Start() {
+        if (!replica_.enabled) return;
+        std::string labels;
+        for (const HostState &h : hosts_) labels += (labels.empty() ? "" : ", ") + h.label;
+        log_.Line("database hosts: " + labels + "; target_session_attrs=" + SessionAttrsName(replica_.attrs) +
+                  (replica_.attrs_given ? "" : " (not given: standbys preferred, the primary as fallback)") +
+                  "; connections spread over the hosts that satisfy it, hosts re-checked every " +
+                  std::to_string(RecheckInterval().count()) + " ms");
+        for (size_t i = 0; i < hosts_.size(); ++i) Probe(i);
+        ArmRecheck();
+    }
 
     void Run(Statement statement, std::string body, Callback done) {
         auto job = std::make_shared<Job>();
@@ -330,6 +491,7 @@ public:
 
     void Close(bool abort) {
         closing_ = true;
+        recheck_timer_.cancel();
         open_ -= idle_.size();
         for (auto &conn : idle_) conn->Abort();  // cancels the idle watch
         idle_.clear();
@@ -344,7 +506,34 @@ public:
         }
     }
 
+    PoolStats Stats() const {
+        PoolStats stats;
+        stats.size = idle_.size() + busy_.size();
+        stats.in_use = busy_.size();
+        stats.waiters = static_cast<size_t>(std::count_if(
+            waiters_.begin(), waiters_.end(), [](const std::shared_ptr<Job> &job) { return !job->finished; }));
+        stats.reopens = opened_ > settings_.size ? opened_ - settings_.size : 0;
+        stats.retries = retries_;
+        stats.errors_by_sqlstate = errors_;
+        for (const auto &conn : idle_) ++stats.connections_by_host[conn->label()];
+        for (const auto &conn : busy_) ++stats.connections_by_host[conn->label()];
+        return stats;
+    }
+
 private:
+    struct HostState {
+        std::string label;
+        HostHealth health = HostHealth::kUnknown;
+        HostRole role;
+        size_t pending = 0;  // connections being opened that the plan put here first
+        bool probing = false;
+        std::chrono::steady_clock::time_point checked{};  // last outcome
+    };
+
+    std::chrono::milliseconds RecheckInterval() const {
+        return std::chrono::milliseconds(std::max(settings_.recheck_ms, 50));
+    }
+
     void Dispatch(const std::shared_ptr<Job> &job, bool fresh) {
         if (!fresh) {
             while (!idle_.empty()) {
@@ -397,33 +586,67 @@ private:
         return nullptr;
     }
 
+    // The hosts as the rules see them: connections that stay on each (+ those being opened).
+    std::vector<HostView> Views(bool with_pending) const {
+        std::vector<HostView> views(hosts_.size());
+        for (size_t i = 0; i < hosts_.size(); ++i) {
+            views[i].health = hosts_[i].health;
+            views[i].role = hosts_[i].role;
+            if (with_pending) views[i].load = hosts_[i].pending;
+        }
+        auto count = [&](const std::shared_ptr<PgConn> &conn) {
+            if (conn->host() >= 0 && !conn->retiring) ++views[static_cast<size_t>(conn->host())].load;
+        };
+        for (const auto &conn : idle_) count(conn);
+        for (const auto &conn : busy_) count(conn);
+        return views;
+    }
+
     // Opens a connection on a connector thread for `job`; open_ already counts it.
     void Open(const std::shared_ptr<Job> &job) {
+        ConnectPlan plan;
+        int pending = -1;
+        if (replica_.enabled) {
+            plan = PlanConnect(replica_.attrs, Views(true), rotation_++);
+            if (!plan.order.empty()) {
+                pending = static_cast<int>(plan.order.front());
+                ++hosts_[plan.order.front()].pending;
+            }
+        }
         auto guard = asio::make_work_guard(ioc_);  // the loop keeps running while we connect
-        asio::post(connector_, [weak = weak_from_this(), settings = settings_, &log = log_, job, guard]() {
-            std::string why;
-            ConnHandle conn = OpenConnection(settings, log, &why);
-            asio::post(guard.get_executor(), [weak, job, conn, why] {
-                if (auto self = weak.lock()) self->Opened(job, conn, why);
+        asio::post(connector_, [weak = weak_from_this(), settings = settings_, replica = replica_, plan, &log = log_,
+                                job, guard, pending]() {
+            auto result = std::make_shared<OpenResult>(OpenConnection(settings, replica, plan, log));
+            asio::post(guard.get_executor(), [weak, job, result, pending] {
+                if (auto self = weak.lock()) self->Opened(job, std::move(*result), pending);
             });
         });
     }
 
-    void Opened(const std::shared_ptr<Job> &job, ConnHandle handle, const std::string &why) {
-        if (!handle || closing_) {
+    void Opened(const std::shared_ptr<Job> &job, OpenResult result, int pending) {
+        if (pending >= 0) --hosts_[static_cast<size_t>(pending)].pending;
+        for (const HostOutcome &outcome : result.outcomes) Apply(outcome);
+        if (!result.conn || closing_) {
             --open_;
-            if (!handle) log_.Limited("database", "database connection failed: " + why);
-            job->Finish(Unavailable(handle ? "shutting down" : why));
+            if (!result.conn) log_.Limited("database", "database connection failed: " + result.why);
+            job->Finish(Unavailable(result.conn ? "shutting down" : result.why));
             return ServeWaiters();
         }
-        auto conn = std::make_shared<PgConn>(ioc_, std::move(handle));
+        if (result.fallback)
+            log_.Limited("database fallback", "no standby accepted a connection: it falls back to " +
+                                                  hosts_[static_cast<size_t>(result.host)].label +
+                                                  " until a standby is up again");
+        auto conn = std::make_shared<PgConn>(ioc_, std::move(result.conn), result.host, std::move(result.label));
         if (!conn->usable()) {
             --open_;
             log_.Limited("database", "database connection unusable: cannot watch its socket");
             job->Finish(Unavailable("socket"));
             return ServeWaiters();
         }
+        ++opened_;
         Execute(std::move(conn), job);
+        // Plans made before a host came back may have crowded another one: even out at once.
+        if (replica_.enabled) Rebalance();
     }
 
     // Waiting calls get a connection opened for them while there is room (after a failure).
@@ -436,6 +659,13 @@ private:
         }
     }
 
+    void CountError(const CallResult &r) {
+        if (r.kind == CallResult::kSqlError)
+            ++errors_[r.error.sqlstate.empty() ? "unknown" : r.error.sqlstate];
+        else if (r.kind == CallResult::kUnavailable && r.error.message != "shutting down")
+            ++errors_[r.error.sqlstate.empty() ? "connection" : r.error.sqlstate];
+    }
+
     void Execute(std::shared_ptr<PgConn> conn, const std::shared_ptr<Job> &job) {
         busy_.insert(conn);
         PgConn *raw = conn.get();
@@ -444,18 +674,41 @@ private:
                       auto self = weak.lock();
                       if (!self) return job->Finish(std::move(r));
                       self->busy_.erase(conn);
+                      self->CountError(r);
                       if (!conn->usable()) {
                           --self->open_;
-                          if (r.kind == CallResult::kUnavailable && r.error.message != "shutting down")
+                          if (r.kind == CallResult::kUnavailable && r.error.message != "shutting down") {
                               self->log_.Limited("database", "database connection lost: " + r.error.message);
+                              if (conn->host() >= 0) self->HostLost(static_cast<size_t>(conn->host()), r.error.message);
+                          }
                           if (retryable && !job->retried && !self->closing_) {
                               job->retried = true;  // read-only: safe to run again, once
+                              ++self->retries_;
                               return self->Dispatch(job, true);
                           }
                           job->Finish(std::move(r));
                           return self->ServeWaiters();
                       }
+                      // A hot standby cancels a query that conflicts with WAL replay (40001,
+                      // "conflict with recovery"); read-only: run it once more, on the next free
+                      // connection.
+                      const bool conflict = r.kind == CallResult::kSqlError && r.error.sqlstate == "40001";
+                      const bool retry = conflict && !job->retried && !self->closing_;
+                      if (retry) {
+                          job->retried = true;
+                          ++self->retries_;
+                          self->log_.Limited("database conflict",
+                                             "database call cancelled (40001), retried: " + r.error.message);
+                      }
+                      if (conn->retiring) {  // re-balanced away: its place goes to a new connection
+                          --self->open_;
+                          conn->Abort();
+                          if (retry) return self->Dispatch(job, false);
+                          job->Finish(std::move(r));
+                          return self->ServeWaiters();
+                      }
                       self->Release(conn);
+                      if (retry) return self->Dispatch(job, false);
                       job->Finish(std::move(r));
                   });
     }
@@ -476,22 +729,145 @@ private:
             self->idle_.erase(it);
             --self->open_;
             self->log_.Limited("database", "idle database connection closed: " + why);
+            if (raw->host() >= 0) self->HostLost(static_cast<size_t>(raw->host()), why);
         });
+    }
+
+    // --- several hosts ---
+
+    // A host's new state from a connector thread; true when it just became a preferred host.
+    bool Apply(const HostOutcome &outcome) {
+        HostState &h = hosts_[outcome.index];
+        const bool was_preferred = Preferred(replica_.attrs, HostView{h.health, h.role, 0});
+        const HostHealth before = h.health;
+        const bool role_changed =
+            h.role.hot_standby != outcome.role.hot_standby || h.role.read_only != outcome.role.read_only;
+        h.checked = std::chrono::steady_clock::now();
+        if (outcome.up) {
+            h.health = HostHealth::kUp;
+            h.role = outcome.role;
+            if (before != HostHealth::kUp || role_changed) {
+                const bool preferred = Preferred(replica_.attrs, HostView{h.health, h.role, 0});
+                log_.Limited("database host " + h.label + " up",
+                             "database host " + h.label + " is up: " + RoleName(h.role) +
+                                 (preferred ? ""
+                                            : " (used only when no host satisfies target_session_attrs=" +
+                                                  std::string(SessionAttrsName(replica_.attrs)) + ")"));
+            }
+        } else {
+            h.health = HostHealth::kDown;
+            if (before != HostHealth::kDown)
+                log_.Limited("database host " + h.label + " down",
+                             "database host " + h.label + " is down: " + outcome.why);
+        }
+        return !was_preferred && Preferred(replica_.attrs, HostView{h.health, h.role, 0});
+    }
+
+    // A connection on host `index` died: take the host out of new plans and check it at once
+    // (one backend terminated is back in a moment; a stopped server stays out).
+    void HostLost(size_t index, const std::string &why) {
+        if (closing_) return;
+        HostOutcome down;
+        down.index = index;
+        down.why = "a connection was lost (" + why + ")";
+        Apply(down);
+        Probe(index);
+    }
+
+    void Probe(size_t index) {
+        if (closing_ || hosts_[index].probing) return;
+        hosts_[index].probing = true;
+        auto guard = asio::make_work_guard(ioc_);
+        asio::post(connector_,
+                   [weak = weak_from_this(), settings = settings_, replica = replica_, &log = log_, index, guard]() {
+                       HostOutcome outcome = ProbeHost(settings, replica, index, log);
+                       asio::post(guard.get_executor(), [weak, outcome] {
+                           auto self = weak.lock();
+                           if (!self) return;
+                           self->hosts_[outcome.index].probing = false;
+                           if (self->closing_) return;
+                           if (self->Apply(outcome)) self->Rebalance();
+                       });
+                   });
+    }
+
+    void ArmRecheck() {
+        recheck_timer_.expires_after(RecheckInterval());
+        recheck_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self || self->closing_) return;
+            self->Recheck();
+            self->ArmRecheck();
+        });
+    }
+
+    // Hosts seen down (or never reached) are tried every interval; hosts up but not satisfying
+    // (the primary, with standbys preferred) every 15 intervals, in case their role changed.
+    void Recheck() {
+        const auto now = std::chrono::steady_clock::now();
+        for (size_t i = 0; i < hosts_.size(); ++i) {
+            const HostState &h = hosts_[i];
+            if (Preferred(replica_.attrs, HostView{h.health, h.role, 0})) continue;
+            // (half an interval of slack: the last probe ended a moment after the last tick)
+            const auto every = h.health == HostHealth::kUp ? RecheckInterval() * 15 : RecheckInterval();
+            if (now - h.checked >= every - RecheckInterval() / 2) Probe(i);
+        }
+        Rebalance();
+    }
+
+    // Connections beyond a host's share (and fallback ones) close now when idle, else when their
+    // call ends; new connections then go to the hosts with the fewest.
+    void Rebalance() {
+        if (!replica_.enabled || closing_) return;
+        std::vector<size_t> excess = ExcessConnections(replica_.attrs, Views(false));
+        size_t retired = 0;
+        std::string where;
+        for (size_t i = 0; i < excess.size(); ++i) {
+            if (excess[i] == 0) continue;
+            size_t left = excess[i];
+            for (auto it = idle_.begin(); left > 0 && it != idle_.end();) {
+                if ((*it)->host() == static_cast<int>(i)) {
+                    (*it)->Abort();
+                    it = idle_.erase(it);
+                    --open_;
+                    --left;
+                } else {
+                    ++it;
+                }
+            }
+            for (auto it = busy_.begin(); left > 0 && it != busy_.end(); ++it)
+                if ((*it)->host() == static_cast<int>(i) && !(*it)->retiring) {
+                    (*it)->retiring = true;
+                    --left;
+                }
+            retired += excess[i] - left;
+            where += (where.empty() ? "" : ", ") + std::to_string(excess[i] - left) + " on " + hosts_[i].label;
+        }
+        if (retired > 0) log_.Limited("database rebalance", "re-balancing the database connections: retiring " + where);
     }
 
     asio::io_context &ioc_;
     const Settings settings_;
+    const ReplicaSetup replica_;
     Logger &log_;
     asio::thread_pool connector_;
+    asio::steady_timer recheck_timer_;
+    std::vector<HostState> hosts_;  // several hosts: one per entry of replica_.hosts
+    size_t rotation_ = 0;           // ties between equally loaded hosts go round
     std::deque<std::shared_ptr<PgConn>> idle_;
     std::set<std::shared_ptr<PgConn>> busy_;
     std::deque<std::shared_ptr<Job>> waiters_;
     size_t open_ = 0;  // connections open or being opened
     bool closing_ = false;
+    uint64_t opened_ = 0;
+    uint64_t retries_ = 0;
+    std::map<std::string, uint64_t> errors_;
 };
 
 PgPool::PgPool(asio::io_context &ioc, Settings settings, Logger &log)
-    : impl_(std::make_shared<Impl>(ioc, std::move(settings), log)) {}
+    : impl_(std::make_shared<Impl>(ioc, std::move(settings), log)) {
+    impl_->Start();
+}
 
 PgPool::~PgPool() = default;
 
@@ -501,6 +877,10 @@ void PgPool::Run(Statement statement, std::string body, Callback done) {
 
 void PgPool::Close(bool abort) {
     impl_->Close(abort);
+}
+
+PoolStats PgPool::Stats() const {
+    return impl_->Stats();
 }
 
 }  // namespace pf_http

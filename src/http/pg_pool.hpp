@@ -14,8 +14,15 @@
 // - A call that fails on a connection-class error before any result (the connection died, or
 //   SQLSTATE 08xxx / 57P01-57P03) is retried once on a fresh connection: every statement here is
 //   read-only, so running it again is safe. After a restart no request sees 503 once the
-//   database accepts connections again.
+//   database accepts connections again. So is a call a hot standby cancelled for conflicting
+//   with WAL replay (SQLSTATE 40001), on the next free connection.
 // - The body is always bound as parameter $1 of a prepared statement, never spliced into SQL.
+// - Several hosts (a primary and streaming standbys, `host=a,b,c port=...`): each connection is
+//   opened on one host the pool chooses, spread over the hosts that satisfy
+//   target_session_attrs (prefer-standby when not given), falling back to the primary when no
+//   standby is up; hosts seen down are re-checked every `recheck_ms` in the background and, when
+//   one is back, connections beyond its share elsewhere are retired once idle (replica_hosts.hpp,
+//   doc/replicas.md).
 #pragma once
 
 #include "http/endpoints.hpp"
@@ -24,7 +31,9 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -44,6 +53,19 @@ struct CallResult {
     SqlError error;
 };
 
+// A snapshot of the pool (for metrics).
+struct PoolStats {
+    size_t size = 0;       // open connections
+    size_t in_use = 0;     // connections running a call
+    size_t waiters = 0;    // calls waiting for a connection
+    uint64_t reopens = 0;  // connections opened after the first `size` (replacing dead/retired ones)
+    uint64_t retries = 0;  // calls retried once on a fresh connection
+    // SQL errors returned by calls ("08006" etc.; connection losses without SQLSTATE as
+    // "connection"), every attempt counted (a call retried after a loss counts its loss too)
+    std::map<std::string, uint64_t> errors_by_sqlstate;
+    std::map<std::string, size_t> connections_by_host;  // open connections per "host:port"
+};
+
 class PgPool {
 public:
     struct Settings {
@@ -60,6 +82,7 @@ public:
         int default_limit = 200;                    // SET prefect_filter.default_limit when not 200
         std::string tables_schema;                  // SET prefect_filter.schema when not empty
         std::string datetime_parsing = "pendulum";  // SET prefect_filter.datetime_parsing when not "pendulum"
+        int recheck_ms = 2000;  // several hosts: how often hosts seen down (or not preferred) are re-checked
     };
     using Callback = std::function<void(CallResult)>;
 
@@ -76,6 +99,9 @@ public:
     // connections close. With `abort`, calls in flight are abandoned too (their callbacks get
     // kUnavailable).
     void Close(bool abort);
+
+    // Call on the loop thread.
+    PoolStats Stats() const;
 
 private:
     class Impl;

@@ -2,7 +2,7 @@
 // SQL function with the body bound as $1, and turn every outcome into Prefect's answer.
 #include "http/prefect_app.hpp"
 
-#include "http/gzip.hpp"
+#include "http/compression.hpp"
 #include "http/prefect_security.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -31,10 +31,6 @@ const EndpointSpec *FindEndpoint(const std::string &path) {
 
 const OJson kEmptyObject = OJson::object();
 
-bool ContainsGzip(const std::string *accept_encoding) {
-    return accept_encoding && accept_encoding->find("gzip") != std::string::npos;  // Starlette's test
-}
-
 }  // namespace
 
 struct PrefectApp::Call {
@@ -53,6 +49,7 @@ PrefectApp::PrefectApp(asio::io_context &ioc, const Options &options, PgPool &po
       log_(log),
       cors_(options.cors_allowed_origins, options.cors_allowed_methods, options.cors_allowed_headers),
       compute_(options.threads) {
+    if (!ParseEncodingSet(options.encodings, &encodings_)) encodings_ = Bit(Encoding::kGzip);
     base_path_ = options.base_path;
     while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();  // Mount's rstrip("/")
 }
@@ -251,9 +248,10 @@ void PrefectApp::ValidationErrors(const std::shared_ptr<Call> &call, const SqlEr
               });
 }
 
-// Starlette's GZipMiddleware: bodies of 500 bytes or more get "Vary: Accept-Encoding" and are
-// gzip-compressed when the request's Accept-Encoding contains "gzip". The body is moved, not
-// copied: a UI page is a few hundred kilobytes.
+// Starlette's GZipMiddleware as Prefect configures it: bodies of 500 bytes or more get "Vary:
+// Accept-Encoding" and are compressed when the request accepts it; gzip as Starlette decides,
+// zstd and br when offered too (compression.hpp). The body is moved, not copied: a UI page is a
+// few hundred kilobytes, and from kOffloadBytes on it is compressed off the loop thread.
 void PrefectApp::Send(const std::shared_ptr<Call> &call, Answer answer) {
     HttpResponse response;
     response.status = answer.status;
@@ -261,30 +259,37 @@ void PrefectApp::Send(const std::shared_ptr<Call> &call, Answer answer) {
     if (answer.status == 405)
         response.headers.emplace_back("Allow",
                                       call->app_path == kHealthPath || call->app_path == kReadyPath ? "GET" : "POST");
-    const bool compress =
-        answer.body.size() >= kGzipMinimumSize && ContainsGzip(call->request.Header("Accept-Encoding"));
-    if (answer.body.size() >= kGzipMinimumSize) response.headers.emplace_back("Vary", "Accept-Encoding");
-    if (!compress) {
+    const bool large = answer.body.size() >= kCompressMinimumSize;
+    const Encoding encoding =
+        large ? ChooseEncoding(call->request.Header("Accept-Encoding"), encodings_) : Encoding::kIdentity;
+    if (large) response.headers.emplace_back("Vary", "Accept-Encoding");
+    if (encoding == Encoding::kIdentity) {
         response.body = std::move(answer.body);
         return Respond(call, std::move(response));
     }
-    auto finish = [this, call, response](std::optional<std::string> gz, std::string plain) mutable {
-        if (gz) {
-            response.headers.emplace_back("Content-Encoding", "gzip");
-            response.body = std::move(*gz);
+    auto finish = [this, call, response, encoding](std::optional<std::string> packed, std::string plain) mutable {
+        if (packed) {
+            response.headers.emplace_back("Content-Encoding", EncodingOf(encoding)->token);
+            response.body = std::move(*packed);
         } else {
             response.body = std::move(plain);
         }
         Respond(call, std::move(response));
     };
-    const int level = options_.gzip_level;
+    const int level = LevelOf(encoding);
     if (answer.body.size() < kOffloadBytes) {
-        std::optional<std::string> gz = GzipCompress(answer.body, level);
-        return finish(std::move(gz), std::move(answer.body));
+        std::optional<std::string> packed = Compress(encoding, answer.body, level);
+        return finish(std::move(packed), std::move(answer.body));
     }
     auto plain = std::make_shared<std::string>(std::move(answer.body));
-    Offload([plain, level] { return GzipCompress(*plain, level); },
-            [finish, plain](std::optional<std::string> gz) mutable { finish(std::move(gz), std::move(*plain)); });
+    Offload(
+        [plain, encoding, level] { return Compress(encoding, *plain, level); },
+        [finish, plain](std::optional<std::string> packed) mutable { finish(std::move(packed), std::move(*plain)); });
+}
+
+int PrefectApp::LevelOf(Encoding encoding) const {
+    if (encoding == Encoding::kGzip) return options_.gzip_level;
+    return EncodingOf(encoding)->default_level;
 }
 
 }  // namespace pf_http

@@ -1,12 +1,13 @@
 // Prefect's routes on the transport: POST /api/deployments/filter, /count, /paginate and
-// GET /api/health, answered exactly as Prefect's server answers them (status codes, bodies,
-// gzip), from the SQL functions of the prefect_filter extension through the PgPool.
+// GET /api/health, /api/ready, answered as Prefect's server answers them (status codes, bodies,
+// compression), from the SQL functions of the prefect_filter extension through the PgPool.
 //
 // Runs on the loop thread. CPU work that grows with the request or the answer (parsing a large
 // body, gzip of a large answer) goes to a small thread pool, so that one UI page being
 // compressed does not hold up every other connection.
 #pragma once
 
+#include "http/compression.hpp"
 #include "http/http_transport.hpp"
 #include "http/log.hpp"
 #include "http/options.hpp"
@@ -44,6 +45,7 @@ private:
     void ValidationErrors(const std::shared_ptr<Call> &call, const SqlError &first);
     void Send(const std::shared_ptr<Call> &call, Answer answer);
     void Fail(const std::shared_ptr<Call> &call, const char *where, const std::exception &e);
+    int LevelOf(Encoding encoding) const;
     // Runs `work` on the thread pool and `then(result)` back on the loop.
     template <class Work, class Then>
     void Offload(Work work, Then then);
@@ -53,7 +55,8 @@ private:
     PgPool &pool_;
     Logger &log_;
     CorsPolicy cors_;
-    std::string base_path_;  // without a trailing '/'
+    std::string base_path_;                  // without a trailing '/'
+    EncodingSet encodings_ = kAllEncodings;  // --encodings
     boost::asio::thread_pool compute_;
 };
 

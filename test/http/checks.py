@@ -20,7 +20,9 @@ import threading
 import time
 import urllib.parse
 
+import brotli
 import psycopg2
+import zstandard
 
 from verdicts import check, finish  # test/http/verdicts.py: the one way to report
 
@@ -345,7 +347,14 @@ def run_gzip(c, dsn):
     status, h, data = c.post("paginate", body)
     check("no Accept-Encoding: identity, Vary still set (>= 500 bytes)", status == 200 and "content-encoding" not in h and h.get("vary") == "Accept-Encoding" and data == want, f"{h}")
     status, h, data = c.post("paginate", body, headers={"Accept-Encoding": "br"})
-    check("Accept-Encoding br only: not compressed", status == 200 and "content-encoding" not in h and data == want, f"{h}")
+    check("Accept-Encoding br: brotli", status == 200 and h.get("content-encoding") == "br" and brotli.decompress(data) == want, f"{h}")
+    status, h, data = c.post("paginate", body, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    check("a browser's Accept-Encoding: zstd", status == 200 and h.get("content-encoding") == "zstd"
+          and zstandard.ZstdDecompressor().decompress(data) == want and h.get("vary") == "Accept-Encoding", f"{h}")
+    status, h, data = c.post("paginate", body, headers={"Accept-Encoding": "zstd;q=0, gzip"})
+    check("zstd;q=0 is refused: gzip", status == 200 and h.get("content-encoding") == "gzip" and gzip.decompress(data) == want, f"{h}")
+    status, h, data = c.post("paginate", body, headers={"Accept-Encoding": "deflate"})
+    check("deflate only: not compressed", status == 200 and "content-encoding" not in h and data == want, f"{h}")
     status, h, data = c.post("count", "{}", headers={"Accept-Encoding": "gzip"})
     check("gzip: body under 500 bytes stays identity, no Vary", status == 200 and "content-encoding" not in h and "vary" not in h, f"{h}")
     small = sql_text(dsn, "filter", '{"limit": 0}')

@@ -34,6 +34,9 @@ import argparse
 import datetime as dt
 import enum
 import gzip
+
+import brotli
+import zstandard
 import http.client
 import json
 import os
@@ -407,8 +410,13 @@ class Client:
             r = conn.getresponse()
             data = r.read()
             hdrs = {k.lower(): v for k, v in r.getheaders()}
-            if hdrs.get("content-encoding") == "gzip":
+            encoding = hdrs.get("content-encoding")
+            if encoding == "gzip":
                 data = gzip.decompress(data)
+            elif encoding == "zstd":
+                data = zstandard.ZstdDecompressor().decompress(data)
+            elif encoding == "br":
+                data = brotli.decompress(data)
             return r.status, hdrs, data
         finally:
             conn.close()

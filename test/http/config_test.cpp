@@ -655,5 +655,53 @@ TEST(ConfigPrint, UsageListsEveryVariable) {
     EXPECT_EQ(usage.find("--auth-string"), std::string::npos);
 }
 
+// --help lists every option with its variable, and every option parses from its flag and from
+// its variable alike.
+TEST(OptionTable, EveryOptionHasHelpFlagAndVariable) {
+    const std::string usage = Usage();
+    for (const auto &[flag, example] : OptionExamples()) {
+        const std::string variable = OptionVariableOf(flag);
+        EXPECT_NE(usage.find("  " + flag), std::string::npos) << flag;
+        EXPECT_NE(usage.find("env " + variable), std::string::npos) << variable;
+        std::string message;
+        int code = 0;
+        const std::string assignment = flag + "=" + example;
+        const char *argv[] = {"prefect-filter-http", assignment.c_str(), "--print-config"};
+        EXPECT_FALSE(ParseOptions(3, argv, Environment{}, &message, &code)) << flag;
+        EXPECT_EQ(code, 0) << flag << ": " << message;
+        const std::string from_flag = message;
+        const char *argv_env[] = {"prefect-filter-http", "--print-config"};
+        EXPECT_FALSE(ParseOptions(2, argv_env, Environment{{variable, example}}, &message, &code));
+        EXPECT_EQ(code, 0) << variable << ": " << message;
+        // the same settings, each now from the variable instead of the flag
+        std::string from_env = message;
+        for (size_t at = from_env.find("(" + variable + ")"); at != std::string::npos;
+             at = from_env.find("(" + variable + ")"))
+            from_env.replace(at, variable.size() + 2, "(" + flag + ")");
+        EXPECT_EQ(from_env, from_flag) << flag;
+    }
+}
+
+TEST(OptionTable, FlagBeatsItsVariableAndBadVariablesAreNamedNotEchoed) {
+    std::string message;
+    int code = 0;
+    const char *argv[] = {"prefect-filter-http", "--pool", "3"};
+    auto o = ParseOptions(3, argv, Environment{{"PREFECT_FILTER_HTTP_POOL", "5"}}, &message, &code);
+    ASSERT_TRUE(o);
+    EXPECT_EQ(o->pool, 3u);
+    const char *none[] = {"prefect-filter-http"};
+    o = ParseOptions(1, none, Environment{{"PREFECT_FILTER_HTTP_POOL", "5"}}, &message, &code);
+    ASSERT_TRUE(o);
+    EXPECT_EQ(o->pool, 5u);
+    o = ParseOptions(1, none, Environment{{"PREFECT_FILTER_HTTP_POOL", "s3cret-not-a-number"}}, &message, &code);
+    EXPECT_FALSE(o);
+    EXPECT_EQ(code, 2);
+    EXPECT_NE(message.find("PREFECT_FILTER_HTTP_POOL"), std::string::npos);
+    EXPECT_EQ(message.find("s3cret"), std::string::npos);
+    o = ParseOptions(1, none, Environment{{"PREFECT_FILTER_HTTP_DB", "host=x password=s3cret"}}, &message, &code);
+    EXPECT_FALSE(o);
+    EXPECT_EQ(message.find("s3cret"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pf_http

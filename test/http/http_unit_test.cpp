@@ -2,7 +2,7 @@
 // Python's JSON error messages and positions, the mapping of extension errors onto pydantic
 // error objects, the uuid crate's messages, gzip and the command line. Built by
 // src/http/CMakeLists.txt (run by ctest and by test/http/run.sh).
-#include "http/gzip.hpp"
+#include "http/compression.hpp"
 #include "http/options.hpp"
 #include "http/prefect_http.hpp"
 #include "http/py_json.hpp"
@@ -148,15 +148,47 @@ TEST(ValidationErrors, PrefectAnswerFromTheExtensionsList) {
     EXPECT_FALSE(AnswerFromValidationErrors("not json", body));
 }
 
-TEST(Gzip, RoundTrip) {
-    std::string data(5000, 'a');
-    for (size_t i = 0; i < data.size(); i += 7) data[i] = static_cast<char>('a' + i % 26);
-    auto gz = GzipCompress(data);
+TEST(Compression, RoundTripsEveryEncoding) {
+    std::string data;
+    for (int i = 0; i < 5000; ++i) data += "{\"name\":\"deployment-" + std::to_string(i) + "\",\"tags\":[]},";
+    for (const EncodingSpec &spec : kEncodings) {
+        for (int level : {spec.min_level, spec.default_level}) {
+            std::optional<std::string> packed = Compress(spec.encoding, data, level);
+            ASSERT_TRUE(packed) << spec.token << " " << level;
+            EXPECT_LT(packed->size(), data.size() / 4) << spec.token << " " << level;
+            EXPECT_TRUE(Decompress(spec.encoding, *packed) == data) << spec.token << " " << level;
+        }
+    }
+    // gzip is RFC 1952: magic bytes 1f 8b, deflate
+    std::optional<std::string> gz = Compress(Encoding::kGzip, data, 4);
     ASSERT_TRUE(gz);
-    EXPECT_LT(gz->size(), data.size());
     EXPECT_EQ(static_cast<unsigned char>((*gz)[0]), 0x1f);
     EXPECT_EQ(static_cast<unsigned char>((*gz)[1]), 0x8b);
-    EXPECT_EQ(GzipDecompress(*gz), data);
+}
+
+TEST(Compression, ChoosesLikeStarletteForGzipAndByTokenForTheOthers) {
+    auto choose = [](const char *header, EncodingSet allowed = kAllEncodings) {
+        std::string h = header;
+        return ChooseEncoding(&h, allowed);
+    };
+    EXPECT_EQ(ChooseEncoding(nullptr, kAllEncodings), Encoding::kIdentity);
+    EXPECT_EQ(choose("gzip, deflate, br, zstd"), Encoding::kZstd);  // a browser
+    EXPECT_EQ(choose("gzip, deflate, br"), Encoding::kBrotli);
+    EXPECT_EQ(choose("gzip, deflate"), Encoding::kGzip);
+    EXPECT_EQ(choose("deflate"), Encoding::kIdentity);
+    EXPECT_EQ(choose("zstd;q=0, gzip"), Encoding::kGzip);                                 // refused by q=0
+    EXPECT_EQ(choose("ZSTD;q=0.5"), Encoding::kZstd);                                     // names are case-insensitive
+    EXPECT_EQ(choose("xgzipx"), Encoding::kGzip);                                         // Starlette's substring test
+    EXPECT_EQ(choose("gzip;q=0"), Encoding::kGzip);                                       // ... which ignores q
+    EXPECT_EQ(choose("brotli, zstdx"), Encoding::kIdentity);                              // not the tokens br / zstd
+    EXPECT_EQ(choose("gzip, deflate, br, zstd", Bit(Encoding::kGzip)), Encoding::kGzip);  // --encodings gzip
+    EXPECT_EQ(choose("gzip, br", 0), Encoding::kIdentity);
+    EncodingSet set = 0;
+    EXPECT_TRUE(ParseEncodingSet("gzip, zstd", &set));
+    EXPECT_EQ(set, Bit(Encoding::kGzip) | Bit(Encoding::kZstd));
+    EXPECT_TRUE(ParseEncodingSet("", &set));
+    EXPECT_EQ(set, 0u);
+    EXPECT_FALSE(ParseEncodingSet("gzip,lzma", &set));
 }
 
 TEST(Options, DefaultsAndErrors) {

@@ -13,7 +13,8 @@
 #   4. hostile clients (test/http/attacks.py): against a server of its own with short timeouts
 #      (limits, malformed framing, smuggling, pipelining, slowloris, a second instance on the port,
 #      SIGTERM with half-sent requests), then through the nginx; and test/http/restart.sh, which
-#      restarts PostgreSQL (a cluster of its own) under a server;
+#      restarts PostgreSQL (a cluster of its own) under a server; test/http/replicas.sh (a primary
+#      and two standbys of its own: spreading, a standby stopped and started, fallback);
 #   5. stops everything it started and drops its database.
 # Exits non-zero on any failure; the last line is "N passed, M failed".
 set -uo pipefail
@@ -256,6 +257,20 @@ echo "== base path /v2/api and default limit 5 (port $LIMIT_PORT)"
 grep -v '^ok' "$WORK/limit_checks.log"
 tally "$WORK/limit_checks.log"
 
+# ---------------------------------------------------------------- Prometheus metrics
+METRICS_API_PORT=$(free_port)
+METRICS_PORT=$(free_port)
+"$SERVER" --db "$DSN" --listen "127.0.0.1:$METRICS_API_PORT" --metrics-listen "127.0.0.1:$METRICS_PORT" --pool 2 \
+    >"$WORK/metrics.log" 2>&1 &
+METRICS_PID=$!
+PIDS+=("$METRICS_PID")
+wait_for_http "$METRICS_API_PORT" "$METRICS_PID" || { cat "$WORK/metrics.log"; exit 1; }
+echo "== Prometheus metrics (port $METRICS_PORT)"
+"$PY" test/http/metrics_checks.py --url "http://127.0.0.1:$METRICS_API_PORT" --metrics "http://127.0.0.1:$METRICS_PORT" \
+    >"$WORK/metrics_checks.log" 2>&1
+grep -v '^ok' "$WORK/metrics_checks.log"
+tally "$WORK/metrics_checks.log"
+
 # ---------------------------------------------------------------- database unreachable
 DOWN_PORT=$(free_port)
 "$SERVER" --db "host=$WORK/no-such-socket-dir port=1 dbname=x connect_timeout=1" --listen "127.0.0.1:$DOWN_PORT" \
@@ -286,6 +301,12 @@ if [[ $rc -eq 0 ]] && grep -q "division by zero" "$WORK/broken.log"; then
 else
     TOTAL_FAILED=$((TOTAL_FAILED + 1)); echo "FAIL SIGTERM exit status $rc"; cat "$WORK/broken.log"
 fi
+
+# ---------------------------------------------------------------- reads over streaming standbys
+echo "== a primary and two standbys (test/http/replicas.sh, clusters of its own)"
+SERVER="$SERVER" test/http/replicas.sh >"$WORK/replicas_checks.log" 2>&1
+grep -v '^ok' "$WORK/replicas_checks.log"
+tally "$WORK/replicas_checks.log"
 
 # ---------------------------------------------------------------- the server logs no crash
 if grep -qiE "sanitizer|terminate called|segmentation" "$WORK"/*.log; then
