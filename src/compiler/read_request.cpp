@@ -19,6 +19,19 @@ namespace {
 
 const char *const kOperators[] = {"and_", "or_"};
 
+// DeploymentSort's values, and our SQL error's detail naming them (made once).
+struct SortNames {
+    const char *values[kDeploymentSortCount];
+    std::string detail = "Expected one of ";
+    SortNames() {
+        for (size_t i = 0; i < kDeploymentSortCount; ++i) {
+            values[i] = kDeploymentSorts[i].name;
+            detail += std::string(i ? ", " : "") + values[i];
+        }
+        detail += ".";
+    }
+};
+
 // The class a top-level filter key takes (filter_spec's kTopLevelFilters).
 const ClassSpec *FilterClassOf(BodyField field) {
     const std::string_view key = BodyFieldKey(field);
@@ -111,7 +124,7 @@ bool Reader::ReadLeaf(const FieldSpec &field, const Json &value, const JsonPath 
     auto uuid = [this](const Json &v, const JsonPath &p) { return ReadUuid(v, p, issues_); };
     auto text = [this](const Json &v, const JsonPath &p) { return ReadString(v, p, issues_); };
     auto state_type = [this](const Json &v, const JsonPath &p) {
-        return ReadEnum(v, p, issues_, kStateTypes, kStateTypeCount, Shown(v) + " is not a valid state type");
+        return ReadEnum(v, p, issues_, kStateTypes, kStateTypeCount, "", " is not a valid state type");
     };
     auto set = [](auto read, auto *slot) {
         auto v = read();
@@ -163,9 +176,9 @@ std::unique_ptr<FilterNode> Reader::ReadClass(const Json &value, const ClassSpec
     if (cls.has_operator) {
         auto it = value.find("operator");
         if (it != value.end()) {
-            std::optional<std::string> op = ReadEnum(*it, path.Key("operator"), issues_, kOperators, 2,
-                                                     "operator must be \"and_\" or \"or_\", got " + it->dump(), {},
-                                                     /*same_message_for_non_strings=*/true);
+            std::optional<std::string> op =
+                ReadEnum(*it, path.Key("operator"), issues_, kOperators, 2,
+                         "operator must be \"and_\" or \"or_\", got ", "", {}, /*same_message_for_non_strings=*/true);
             if (op)
                 node->use_or = *op == "or_";
             else
@@ -262,13 +275,9 @@ void Reader::ReadBody(const Json &body, Endpoint endpoint, RequestTree *tree) {
             case BodyField::kOffset: ReadPagingKey(value, field, 0, &tree->offset); break;
             case BodyField::kPage: ReadPagingKey(value, field, 1, &tree->page); break;
             case BodyField::kSort: {
-                std::string names;
-                for (const SortSpec &s : kDeploymentSorts) names += std::string(names.empty() ? "" : ", ") + s.name;
-                const char *values[kDeploymentSortCount];
-                for (size_t s = 0; s < kDeploymentSortCount; ++s) values[s] = kDeploymentSorts[s].name;
-                std::optional<std::string> sort =
-                    ReadEnum(value, path, issues_, values, kDeploymentSortCount, value.dump() + " is not a valid sort",
-                             "Expected one of " + names + ".");
+                static const SortNames names;
+                std::optional<std::string> sort = ReadEnum(value, path, issues_, names.values, kDeploymentSortCount, "",
+                                                           " is not a valid sort", names.detail);
                 if (sort)
                     for (const SortSpec &s : kDeploymentSorts)
                         if (*sort == s.name) tree->sort = s.sort;

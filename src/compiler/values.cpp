@@ -288,8 +288,8 @@ std::string EnumExpected(const char *const *values, size_t count) {
 }
 
 std::optional<std::string> ReadEnum(const Json &value, const JsonPath &path, Issues &issues, const char *const *values,
-                                    size_t count, const std::string &sql_message, const std::string &sql_detail,
-                                    bool same_message_for_non_strings) {
+                                    size_t count, std::string_view prefix, std::string_view suffix,
+                                    std::string_view sql_detail, bool same_message_for_non_strings) {
     if (value.is_string()) {
         const std::string &s = value.get_ref<const std::string &>();
         for (size_t i = 0; i < count; ++i)
@@ -298,8 +298,9 @@ std::optional<std::string> ReadEnum(const Json &value, const JsonPath &path, Iss
     const std::string expected = EnumExpected(values, count);
     const bool own_message = value.is_string() || same_message_for_non_strings;
     Issue issue = MakeIssue(path, value, "enum", "Input should be " + expected, sqlstate::kInvalidParameterValue,
-                            own_message ? sql_message : std::string("expected a string, got ") + JsonTypeName(value),
-                            own_message ? sql_detail : std::string());
+                            own_message ? std::string(prefix) + Shown(value) + std::string(suffix)
+                                        : std::string("expected a string, got ") + JsonTypeName(value),
+                            own_message ? std::string(sql_detail) : std::string());
     issue.ctx = Json{{"expected", expected}};
     issues.Add(std::move(issue));
     return std::nullopt;

@@ -61,11 +61,12 @@ std::optional<std::string> ReadUuid(const Json &value, const JsonPath &path, Iss
 std::optional<int64_t> ReadDatetime(const Json &value, const JsonPath &path, Issues &issues, const ValueRules &rules);
 
 // A value of one of Prefect's string enums, given in enum order (StateType, DeploymentSort,
-// Operator). `sql_message` words our SQL error for a string that is not one of them (and for
-// any other value too with same_message_for_non_strings; else "expected a string, got ...").
+// Operator). Our SQL error for a string that is not one of them (and for any other value too
+// with same_message_for_non_strings; else "expected a string, got ...") is
+// `prefix` + the value as shown + `suffix`; it is only built when there is an error.
 std::optional<std::string> ReadEnum(const Json &value, const JsonPath &path, Issues &issues, const char *const *values,
-                                    size_t count, const std::string &sql_message, const std::string &sql_detail = {},
-                                    bool same_message_for_non_strings = false);
+                                    size_t count, std::string_view prefix, std::string_view suffix,
+                                    std::string_view sql_detail = {}, bool same_message_for_non_strings = false);
 
 // pydantic's "Input should be 'A', 'B' or 'C'" list of an enum's values.
 std::string EnumExpected(const char *const *values, size_t count);

@@ -259,6 +259,26 @@ struct RustDuration {  // parsing.rs ParsedDuration (and _pendulum.Duration's fi
     uint32_t years = 0, months = 0, weeks = 0, days = 0, hours = 0, minutes = 0, seconds = 0, microseconds = 0;
 };
 
+// The units a duration's fraction spills into, largest first.
+enum SpillUnit { kDays, kHours, kMinutes, kSeconds, kMicroseconds };
+
+// parsing.rs: the fraction `f` of a duration component, carried down the smaller units starting
+// at `first` (1.5W -> 3 days 12 hours, 0.25H -> 15 minutes). Each unit takes the whole part and
+// passes the rest on, scaled to the next unit. As in parsing.rs, a unit's amount is rounded
+// before its whole part is taken, except the first unit's and the hours'; microseconds always.
+void SpillFraction(double f, SpillUnit first, RustDuration *d) {
+    static constexpr double kScaleFromAbove[] = {7.0, 24.0, 60.0, 60.0, 1000000.0};  // week->day, ...
+    uint32_t *slot[] = {&d->days, &d->hours, &d->minutes, &d->seconds, &d->microseconds};
+    double amount = f;
+    for (int unit = first; unit <= kMicroseconds; ++unit) {
+        amount *= kScaleFromAbove[unit];
+        if (unit == kMicroseconds || (unit != first && unit != kHours)) amount = std::round(amount);
+        const double whole = unit == kMicroseconds ? amount : std::trunc(amount);
+        *slot[unit] += SatU32(whole);
+        amount -= whole;
+    }
+}
+
 // parsing.rs Parser, on bytes: every character it accepts is ASCII, and it never steps over a
 // character it does not accept, so a non-ASCII byte (current = 0x80) just fails where a
 // non-ASCII character would. Every error is a ValueError to Python, so errors carry no text.
@@ -536,27 +556,14 @@ private:
                     if (CurIs('H')) {
                         if (d.minutes != 0 || d.seconds != 0 || d.microseconds != 0) return false;
                         d.hours += value;
-                        if (has_fraction) {
-                            const double extra_minutes = f * 60.0;
-                            const double extra_full_minutes = std::trunc(extra_minutes);
-                            d.minutes += SatU32(extra_full_minutes);
-                            const double extra_seconds = std::round((extra_minutes - extra_full_minutes) * 60.0);
-                            const double extra_full_seconds = std::trunc(extra_seconds);
-                            d.seconds += SatU32(extra_full_seconds);
-                            d.microseconds += SatU32(std::round((extra_seconds - extra_full_seconds) * 1000000.0));
-                        }
+                        if (has_fraction) SpillFraction(f, kMinutes, &d);
                     } else if (CurIs('M')) {
                         if (d.seconds != 0 || d.microseconds != 0) return false;
                         d.minutes += value;
-                        if (has_fraction) {
-                            const double extra_seconds = f * 60.0;
-                            const double extra_full_seconds = std::trunc(extra_seconds);
-                            d.seconds += SatU32(extra_full_seconds);
-                            d.microseconds += SatU32(std::round((extra_seconds - extra_full_seconds) * 1000000.0));
-                        }
+                        if (has_fraction) SpillFraction(f, kSeconds, &d);
                     } else if (CurIs('S')) {
                         d.seconds = value;
-                        if (has_fraction) d.microseconds += SatU32(std::round(f * 1000000.0));
+                        if (has_fraction) SpillFraction(f, kMicroseconds, &d);
                     } else {
                         return false;
                     }
@@ -572,36 +579,11 @@ private:
                     } else if (CurIs('W')) {
                         if (d.years != 0 || d.months != 0) return false;
                         d.weeks = value;
-                        if (has_fraction) {
-                            const double extra_days = f * 7.0;
-                            const double extra_full_days = std::trunc(extra_days);
-                            d.days += SatU32(extra_full_days);
-                            const double extra_hours = (extra_days - extra_full_days) * 24.0;
-                            const double extra_full_hours = std::trunc(extra_hours);
-                            d.hours += SatU32(extra_full_hours);
-                            const double extra_minutes = std::round((extra_hours - extra_full_hours) * 60.0);
-                            const double extra_full_minutes = std::trunc(extra_minutes);
-                            d.minutes += SatU32(extra_full_minutes);
-                            const double extra_seconds = std::round((extra_minutes - extra_full_minutes) * 60.0);
-                            const double extra_full_seconds = std::trunc(extra_seconds);
-                            d.seconds += SatU32(extra_full_seconds);
-                            d.microseconds += SatU32(std::round((extra_seconds - extra_full_seconds) * 1000000.0));
-                        }
+                        if (has_fraction) SpillFraction(f, kDays, &d);
                     } else if (CurIs('D')) {
                         if (d.weeks != 0) return false;
                         d.days += value;
-                        if (has_fraction) {
-                            const double extra_hours = f * 24.0;
-                            const double extra_full_hours = std::trunc(extra_hours);
-                            d.hours += SatU32(extra_full_hours);
-                            const double extra_minutes = std::round((extra_hours - extra_full_hours) * 60.0);
-                            const double extra_full_minutes = std::trunc(extra_minutes);
-                            d.minutes += SatU32(extra_full_minutes);
-                            const double extra_seconds = std::round((extra_minutes - extra_full_minutes) * 60.0);
-                            const double extra_full_seconds = std::trunc(extra_seconds);
-                            d.seconds += SatU32(extra_full_seconds);
-                            d.microseconds += SatU32(std::round((extra_seconds - extra_full_seconds) * 1000000.0));
-                        }
+                        if (has_fraction) SpillFraction(f, kHours, &d);
                     } else {
                         return false;
                     }
