@@ -54,7 +54,8 @@ SELECT * FROM pg_temp.related_plan(0);
 SELECT * FROM pg_temp.related_plan(1);
 SELECT * FROM pg_temp.related_plan(2);
 RESET plan_cache_mode;
--- flow runs by state and time window: semi-join through flow_run indexes
+-- flow runs by state and time window: the window is one range of the extension's
+-- (state_type, start, deployment_id) index, read index-only, then a semi-join
 SELECT * FROM pg_temp.plan('{"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}, "start_time": {"after_": "2024-04-01T00:00:00Z"}}}', 'count');
 -- ... and a page of them: each deployment's probe is one range of the extension's
 -- (deployment_id, state_type, start) index
