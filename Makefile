@@ -10,6 +10,9 @@ OBJS = $(SRCS:.cpp=.o)
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --load-extension=pg_trgm --load-extension=prefect_filter
+# Isolation tests (specs/*.spec): concurrent sessions, e.g. the render cache under updates.
+ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+ISOLATION_OPTS = --load-extension=pg_trgm --load-extension=prefect_filter
 
 PG_CONFIG ?= pg_config
 # Warnings are errors in the test command and CI (scripts/test.sh exports PF_WERROR=-Werror), not

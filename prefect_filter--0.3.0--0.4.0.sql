@@ -1,6 +1,7 @@
 -- prefect_filter 0.3.0 -> 0.4.0: indexes for flow-run windows and task-run states read once,
 -- lz4 for the wide jsonb columns of the stand-alone deployment table, and
 -- prefect.recommended_indexes() listing all four indexes for Prefect's own tables.
+-- Also prefect.render_cache_stats() for the new per-session cache of rendered rows.
 \echo Use "ALTER EXTENSION prefect_filter UPDATE TO '0.4.0'" to load this file. \quit
 
 -- ---------------------------------------------------------------- the stand-alone tables
@@ -62,3 +63,12 @@ BEGIN
     END LOOP;
 END
 $fn$;
+
+-- ---------------------------------------------------------------- render_cache_stats
+-- This session's cache of rendered deployments (prefect_filter.render_cache_size): its size
+-- limit, bytes and entries held, and its hits, misses and evictions since the session began.
+CREATE FUNCTION prefect.render_cache_stats() RETURNS json
+    AS 'MODULE_PATHNAME', 'pf_render_cache_stats'
+    LANGUAGE C VOLATILE PARALLEL RESTRICTED SECURITY INVOKER;
+COMMENT ON FUNCTION prefect.render_cache_stats() IS
+    'This session''s cache of rendered deployments: size_limit_bytes, bytes, entries, hits, misses, evictions';

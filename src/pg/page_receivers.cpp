@@ -51,6 +51,23 @@ void WriteFragment(StringInfo out, const ResponseShape &shape, const Datum *valu
     appendStringInfoCharMacro(out, '}');
 }
 
+// A row's end, holes and fallback ends relative to its start (the cache's form), and back.
+void GetRowOffsets(const RenderedPage *page, const PageRow &row, int *offsets) {
+    offsets[0] = row.end - row.start;
+    for (int h = 0; h < page->related_count; ++h) {
+        offsets[1 + h] = row.hole[h] - row.start;
+        offsets[1 + kMaxRelatedFields + h] = row.fallback_end[h] - row.start;
+    }
+}
+
+void SetRowOffsets(const RenderedPage *page, const int *offsets, PageRow *row) {
+    row->end = row->start + offsets[0];
+    for (int h = 0; h < page->related_count; ++h) {
+        row->hole[h] = row->start + offsets[1 + h];
+        row->fallback_end[h] = row->start + offsets[1 + kMaxRelatedFields + h];
+    }
+}
+
 bool ReceivePageRow(TupleTableSlot *slot, DestReceiver *self) {
     auto *page = reinterpret_cast<RenderedPage *>(self);
     const ResponseShape &shape = *page->shape;
@@ -66,9 +83,19 @@ bool ReceivePageRow(TupleTableSlot *slot, DestReceiver *self) {
         if (!nulls[column]) row->key[l] = *DatumGetUUIDP(values[column]);
     }
 
-    MemoryContext old = MemoryContextSwitchTo(page->row_context);
     StringInfo out = page->text;
     row->start = out->len;
+    bool keyed = page->use_cache && BuildRowKey(&page->key, page->desc, values, nulls);
+    if (keyed) {
+        if (const CachedRow *hit = RenderCacheFind(&shape, page->key)) {
+            appendBinaryStringInfo(out, hit->text, hit->len);
+            SetRowOffsets(page, hit->offsets, row);
+            CHECK_FOR_INTERRUPTS();
+            return true;
+        }
+    }
+
+    MemoryContext old = MemoryContextSwitchTo(page->row_context);
     WriteFragment(out, shape, values, nulls, row);
     row->end = out->len;
     // The fallbacks, for when a related row is not found: the page row is gone by then.
@@ -79,6 +106,13 @@ bool ReceivePageRow(TupleTableSlot *slot, DestReceiver *self) {
     }
     MemoryContextSwitchTo(old);
     MemoryContextReset(page->row_context);
+    if (keyed) {
+        CachedRow rendered;
+        rendered.text = out->data + row->start;
+        rendered.len = out->len - row->start;
+        GetRowOffsets(page, *row, rendered.offsets);
+        RenderCacheAdd(&shape, page->key, rendered);
+    }
     CHECK_FOR_INTERRUPTS();
     return true;
 }
@@ -88,6 +122,7 @@ void StartPage(DestReceiver *self, int, TupleDesc typeinfo) {
     if (typeinfo->natts != page->shape->column_count)
         elog(ERROR, "prefect_filter: page statement returns %d columns, expected %d", typeinfo->natts,
              page->shape->column_count);
+    page->desc = typeinfo;
 }
 
 bool ReceiveRelatedRow(TupleTableSlot *slot, DestReceiver *self) {
@@ -141,6 +176,8 @@ RenderedPage *CreateRenderedPage(const ResponseShape *shape) {
     page->text = makeStringInfo();
     page->call_context = CurrentMemoryContext;
     page->row_context = AllocSetContextCreate(CurrentMemoryContext, "prefect_filter row", ALLOCSET_DEFAULT_SIZES);
+    page->use_cache = RenderCacheOn();
+    if (page->use_cache) initStringInfo(&page->key.bytes);
     return page;
 }
 

@@ -6,6 +6,7 @@
 // is kept as a fragment with a hole per related field; a related row is kept as a piece under
 // its key, with one part per field that reads its load. render_page.cpp joins them.
 #pragma once
+#include "pg/render_cache.hpp"
 #include "pg/response_shape.hpp"
 
 namespace prefect_filter {
@@ -69,6 +70,9 @@ struct RenderedPage {
     MemoryContext call_context;             // where text, rows and the related rows live
     MemoryContext row_context;              // a row's detoasted values (page and loads); reset per row
     const RelatedRows *related[kMaxLoads];  // per load, once it ran
+    bool use_cache;                         // render_cache.hpp: rows found there are not rendered again
+    TupleDesc desc;                         // the page statement's columns (set at its start)
+    RowKey key;                             // the current row's key (its buffer reused per row)
 };
 
 // A page to run the page statement into, in the current memory context.

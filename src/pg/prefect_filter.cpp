@@ -16,6 +16,7 @@
 #include "compiler/query.hpp"
 #include "formats/datetime.hpp"
 #include "pg/deployment_response.hpp"
+#include "pg/render_cache.hpp"
 #include "pg/render_page.hpp"
 #include "pg/spi_run.hpp"
 #include "pg/tables_schema.hpp"
@@ -30,6 +31,7 @@ PG_FUNCTION_INFO_V1(pf_deployments_paginate);
 PG_FUNCTION_INFO_V1(pf_deployments_filter_sql);
 PG_FUNCTION_INFO_V1(pf_deployments_validation_errors);
 PG_FUNCTION_INFO_V1(pf_tables_schema);
+PG_FUNCTION_INFO_V1(pf_render_cache_stats);
 }
 
 namespace prefect_filter {
@@ -164,6 +166,11 @@ void _PG_init(void) {
                              "pydantic: pydantic's parser only.",
                              &datetime_parsing_setting, static_cast<int>(DatetimeParsing::kPendulum),
                              kDatetimeParsingOptions, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "prefect_filter.render_cache_size", "Memory per session for rendered deployments, kept between calls (0: off).",
+        "Keyed by the rows' stored bytes, so never stale: an updated row misses "
+        "(doc/design.md, \"Caching rendered rows\").",
+        &render_cache_size_kb, 16384, 0, MAX_KILOBYTES, PGC_USERSET, GUC_UNIT_KB, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("prefect_filter");
 }
 
@@ -322,4 +329,9 @@ extern "C" Datum pf_deployments_validation_errors(PG_FUNCTION_ARGS) {
     if (!result) ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
     SET_VARSIZE(result, len + VARHDRSZ);
     PG_RETURN_POINTER(result);
+}
+
+// prefect.render_cache_stats(): this session's cache of rendered rows (render_cache.hpp).
+extern "C" Datum pf_render_cache_stats(PG_FUNCTION_ARGS) {
+    PG_RETURN_TEXT_P(cstring_to_text(RenderCacheStatsJson()));
 }
