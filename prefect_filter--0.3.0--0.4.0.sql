@@ -69,6 +69,7 @@ $fn$;
 -- limit, bytes and entries held, and its hits, misses and evictions since the session began.
 CREATE FUNCTION prefect.render_cache_stats() RETURNS json
     AS 'MODULE_PATHNAME', 'pf_render_cache_stats'
-    LANGUAGE C VOLATILE PARALLEL RESTRICTED SECURITY INVOKER;
+    LANGUAGE C VOLATILE PARALLEL RESTRICTED SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION prefect.render_cache_stats() IS
     'This session''s cache of rendered deployments: size_limit_bytes, bytes, entries, hits, misses, evictions';
