@@ -13,6 +13,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -274,9 +275,12 @@ def pgss_pass(r, shapes_list, calls):
     adm = r.admin.cursor()
     for sh in shapes_list:
         for v in ("a", "b", "c"):
+            t = time.perf_counter()
             r.run(v, sh)  # anything left over from the timed run is settled
+            # shapes slower than 0.5 s a call (task-run shapes on L) get a third of the calls
+            n = calls if time.perf_counter() - t < 0.5 else max(2, calls // 3)
             adm.execute("SELECT pg_stat_statements_reset()")
-            for _ in range(calls):
+            for _ in range(n):
                 r.run(v, sh)
             adm.execute("""
                 SELECT toplevel, calls, plans, total_exec_time, total_plan_time, rows, query,
@@ -302,12 +306,12 @@ def pgss_pass(r, shapes_list, calls):
                 ratio = s["plans"] / s["calls"]
                 modes.append("custom" if ratio >= 0.99 else "generic" if ratio <= 0.01 else f"mixed({ratio:.2f})")
             out[(sh.key, v)] = {
-                "statements_per_call": sum(s["calls"] for s in work) / calls,
-                "tx_statements_per_call": sum(s["calls"] for s in tx) / calls,
-                "nested_per_call": sum(s["calls"] for s in nested) / calls,
-                "server_ms_per_call": sum(s["exec_ms"] + s["plan_ms"] for s in top_stmts) / calls,
-                "server_min_ms": sum((s["min_exec_ms"] + s["min_plan_ms"]) * s["calls"] / calls for s in top_stmts),
-                "plan_ms_per_call": sum(s["plan_ms"] for s in (nested if v == "a" else top_stmts)) / calls,
+                "statements_per_call": sum(s["calls"] for s in work) / n,
+                "tx_statements_per_call": sum(s["calls"] for s in tx) / n,
+                "nested_per_call": sum(s["calls"] for s in nested) / n,
+                "server_ms_per_call": sum(s["exec_ms"] + s["plan_ms"] for s in top_stmts) / n,
+                "server_min_ms": sum((s["min_exec_ms"] + s["min_plan_ms"]) * s["calls"] / n for s in top_stmts),
+                "plan_ms_per_call": sum(s["plan_ms"] for s in (nested if v == "a" else top_stmts)) / n,
                 "plan_mode": "/".join(modes) if modes else "-",
                 "statements": stmts,
             }
@@ -377,7 +381,7 @@ def long_memory(r, calls, shapes_list, big_calls):
     pid = r.pids["a"]
     cheap = []
     for sh in shapes_list:
-        if sh.endpoint == "count" and "flow_runs" in sh.body:
+        if sh.endpoint == "count" and ("flow_runs" in sh.body or "task_runs" in sh.body):
             continue
         body = dict(sh.body)
         if sh.endpoint != "count":
@@ -620,7 +624,51 @@ def so_info():
         return {"error": str(e)}
 
 
-def dataset_facts(r):
+def create_indexes(no_dba=False):
+    """The indexes every variant runs against, made before anything is timed: the extension's
+    trigram indexes (prefect.create_trigram_indexes(): a no-op when CREATE EXTENSION made them,
+    pg_trgm being installed first) and the DBA's indexes of shapes.DBA_INDEXES (CREATE INDEX IF NOT
+    EXISTS; an index the extension itself makes from a later version is skipped when one of that
+    name exists), then ANALYZE of the tables that got an index. Returns what was done, for the
+    report."""
+    conn = connect(app="bench_indexes")
+    cur = conn.cursor()
+    out = {"dba": [], "analyzed": []}
+    cur.execute("SELECT prefect.create_trigram_indexes()")
+    out["trigram_made"] = cur.fetchone()[0]
+    touched = set()
+    for ix in shp.DBA_INDEXES:
+        rec = {k: ix.get(k) for k in ("name", "table", "sql", "reason", "extension")}
+        cur.execute("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = 'prefect' AND c.relname = %s", (ix["name"],))
+        if cur.fetchone():
+            rec["status"] = ("created by the extension" if ix.get("extension") else
+                             "existed before the benchmark")
+            rec["seconds"] = None
+        elif no_dba:
+            rec["status"] = "not created (--no-dba-indexes)"
+            rec["seconds"] = None
+        else:
+            t = time.time()
+            cur.execute(ix["sql"])
+            rec["seconds"] = time.time() - t
+            rec["status"] = "created by bench.py"
+            touched.add(ix["table"])
+            print(f"  index {ix['name']}: {rec['seconds']:.1f} s", flush=True)
+        cur.execute("SELECT pg_get_indexdef(c.oid), pg_relation_size(c.oid) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'prefect' AND c.relname = %s",
+                    (ix["name"],))
+        row = cur.fetchone()
+        rec["definition"], rec["bytes"] = (row[0], row[1]) if row else (None, None)
+        out["dba"].append(rec)
+    for t in sorted(touched):
+        cur.execute(f"ANALYZE prefect.{t}")
+        out["analyzed"].append(t)
+    conn.close()
+    return out
+
+
+def dataset_facts(r, bench_made=()):
     cur = r.admin.cursor()
     cur.execute("""SELECT s.relname, s.n_live_tup, pg_total_relation_size(c.oid)
                      FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
@@ -637,11 +685,40 @@ def dataset_facts(r):
                 "'plan_cache_mode', 'jit', 'max_parallel_workers_per_gather', 'random_page_cost', "
                 "'effective_cache_size')")
     settings = dict(cur.fetchall())
-    cur.execute("SELECT indexrelid::regclass::text, indrelid::regclass::text FROM pg_index i "
-                "JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname LIKE 'pf\\_%'")
-    extra_idx = cur.fetchall()
+    # the extension's own indexes (pf_ix_*, and the trigram indexes of create_trigram_indexes()),
+    # without those this run made from shapes.DBA_INDEXES
+    cur.execute("SELECT c.relname, i.indrelid::regclass::text, pg_get_indexdef(c.oid), pg_relation_size(c.oid) "
+                "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'prefect' AND (c.relname LIKE 'pf\\_%' OR c.relname LIKE 'trgm\\_ix\\_%') "
+                "ORDER BY c.relname")
+    extra_idx = [list(row) for row in cur.fetchall() if row[0] not in bench_made]
     return {"tables": rows, "server": ver, "extension": ext, "settings": settings,
             "extension_indexes": extra_idx}
+
+
+def keep_previous(out):
+    """The regression check's baseline: the results file this run is about to overwrite
+    (<out>.json) is copied to <out>.previous.json, and a summary of it (when it ran, which build,
+    every shape's timing) goes into the new results, so that report.py compares against exactly
+    that run even if the .previous.json file is later replaced. None when there is no previous
+    file (or it cannot be read)."""
+    path = out + ".json"
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path) as f:
+            prev = json.load(f)
+        shutil.copyfile(path, out + ".previous.json")
+    except (OSError, ValueError) as e:
+        return {"error": f"{path}: {e}"}
+    return {"file": os.path.basename(out) + ".previous.json", "label": prev.get("label"),
+            "started": prev.get("started"), "rounds": prev.get("rounds"),
+            "extension": prev.get("dataset", {}).get("extension"), "so_start": prev.get("so_start"),
+            "loadavg_start": prev.get("loadavg_start"), "shape_keys": [x["key"] for x in prev.get("shapes", [])],
+            "timing": {k: {"median": v.get("median"), "p95": v.get("p95")}
+                       for k, v in prev.get("timing", {}).items()},
+            "had_dba_indexes": bool(prev.get("indexes"))}
 
 
 def main():
@@ -663,6 +740,8 @@ def main():
     ap.add_argument("--gen-knobs", default="")
     ap.add_argument("--light", action="store_true", help="sweep mode: timings + pgss + plans only")
     ap.add_argument("--note", default="", help="a paragraph for the report (e.g. what the generator cannot do)")
+    ap.add_argument("--no-dba-indexes", action="store_true",
+                    help="do not create shapes.DBA_INDEXES (for comparison only: (b) is then not the fair (b))")
     args = ap.parse_args()
 
     all_shapes = shp.shapes()
@@ -670,13 +749,20 @@ def main():
         want = args.shapes.split(",")
         all_shapes = [s for s in all_shapes if s.key in want]
     t_start = time.time()
+    print("indexes", flush=True)
+    indexes = create_indexes(args.no_dba_indexes)
     r = Runner(all_shapes)
     result = {"label": args.label, "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
               "warmup": args.warmup, "rounds": args.rounds, "gen_seconds": args.gen_seconds,
               "gen_knobs": args.gen_knobs, "loadavg_start": os.getloadavg(),
               "shapes": [{"key": s.key, "title": s.title, "endpoint": s.endpoint, "body": s.body,
-                          "selective": s.selective} for s in all_shapes]}
-    result["dataset"] = dataset_facts(r)
+                          "selective": s.selective, "pair": list(s.pair) if s.pair else None}
+                         for s in all_shapes],
+              "pairs": [{"sub_filter": sub, "kind": kind, "page": page, "count": count, "expected_m": exp}
+                        for sub, kind, page, count, exp in shp.PAIRS],
+              "indexes": indexes}
+    result["dataset"] = dataset_facts(r, {i["name"] for i in indexes["dba"] if i["status"] == "created by bench.py"})
+    result["dataset"]["extension_index_reasons"] = shp.EXTENSION_INDEX_REASONS
     result["so_start"] = so_info()
     result["note"] = args.note
     print("checking answers", flush=True)
@@ -724,7 +810,7 @@ def main():
         slow_a = sorted(med, key=med.get, reverse=True)[:args.explain_top]
         medc = {sh.key: result["timing"][f"{sh.key}|c"]["median"] for sh in all_shapes}
         slow_c = sorted(medc, key=medc.get, reverse=True)[:2]
-        for k in ("fr_state_window", "tr_state", "count_fr"):
+        for k in ("fr_state_window", "tr_state", "count_fr", "count_fr_window_7d", "count_tr_state"):
             if k in med and k not in slow_a:
                 slow_a.append(k)
         for sh in all_shapes:  # and every shape where (a) is slower than (b) or (c)
@@ -760,6 +846,7 @@ def main():
     result["loadavg_end"] = os.getloadavg()
     result["so_end"] = so_info()
     result["bench_seconds"] = time.time() - t_start
+    result["previous"] = keep_previous(args.out)
     with open(args.out + ".json", "w") as f:
         json.dump(result, f, indent=1, default=str)
     print(f"wrote {args.out}.json ({result['bench_seconds']:.0f} s)", flush=True)

@@ -5,13 +5,16 @@
 #
 # Installs what it needs (Debian packages), starts a throwaway PostgreSQL 15 with
 # pg_stat_statements on a Unix socket, generates each dataset with data/generate.sql (timed),
-# runs bench/bench.py on it and writes bench/results/<dataset>.{md,csv,png,json} and
-# <dataset>_raw.csv; `sweep` writes sweep.{md,csv,png} from three light runs. The cluster is
-# stopped and removed at the end, whatever happens.
+# runs bench/bench.py on it (which first makes the DBA's indexes of bench/shapes.py DBA_INDEXES
+# and calls prefect.create_trigram_indexes(), so that (a), (b) and (c) run against the same
+# indexes) and writes bench/results/<dataset>.{md,csv,png,json} and <dataset>_raw.csv, keeping
+# the <dataset>.json it replaces as <dataset>.previous.json (the regression check's baseline);
+# `sweep` writes sweep.{md,csv,png} from three light runs. The cluster is stopped and removed at
+# the end, whatever happens.
 #
 # Knobs (environment): BENCH_PORT (56039), BENCH_ROUNDS (60), BENCH_WARMUP (5),
 # BENCH_MEM_CALLS (100000: calls of the long memory run on M; 0 skips it), BENCH_PGBENCH_SECONDS (30),
-# BENCH_INSERVER (2000: in-server calls of the UI page), BENCH_SWEEP_ROUNDS (20),
+# BENCH_INSERVER (2000: in-server calls of the UI page), BENCH_SWEEP_ROUNDS (15: the sweep runs all 44 shapes),
 # BENCH_OUT (bench/results), BENCH_KEEP=1 keeps the cluster running (prints how to reach it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +26,7 @@ WARMUP=${BENCH_WARMUP:-5}
 MEM_CALLS=${BENCH_MEM_CALLS:-100000}
 PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-30}
 INSERVER=${BENCH_INSERVER:-2000}
-SWEEP_ROUNDS=${BENCH_SWEEP_ROUNDS:-20}
+SWEEP_ROUNDS=${BENCH_SWEEP_ROUNDS:-15}
 OUT=${BENCH_OUT:-$ROOT/bench/results}
 export PYTHONDONTWRITEBYTECODE=1
 PY=/usr/bin/python3   # Debian's, with python3-psycopg2 and python3-matplotlib (not a venv's)
