@@ -129,22 +129,35 @@ TEST(Compile, SameShapeSameText) {
 }
 
 TEST(Compile, CustomPlansOnlyWhereValuesDecideThePlan) {
-    EXPECT_FALSE(Filter("{}").rows.custom_plan);
+    EXPECT_EQ(Filter("{}").rows.plan_mode, pf::PlanMode::kGeneric);
     // Parallel workers only for counts with sub-filters (never for pages).
     EXPECT_FALSE(Filter("{\"flow_runs\":{}}").rows.parallel_ok);
     EXPECT_TRUE(pf::Compile("{\"flow_runs\":{}}", pf::Endpoint::kCount, pf::CompileOptions{}).count.parallel_ok);
     EXPECT_FALSE(pf::Compile("{}", pf::Endpoint::kCount, pf::CompileOptions{}).count.parallel_ok);
     EXPECT_TRUE(pf::Compile("{\"task_runs\":{}}", pf::Endpoint::kPaginate, pf::CompileOptions{}).count.parallel_ok);
     EXPECT_FALSE(pf::Compile("{\"task_runs\":{}}", pf::Endpoint::kPaginate, pf::CompileOptions{}).rows.parallel_ok);
-    EXPECT_FALSE(Filter("{\"deployments\":{\"name\":{\"any_\":[\"a\"]}}}").rows.custom_plan);
-    EXPECT_TRUE(Filter("{\"flow_runs\":{}}").rows.custom_plan);
-    EXPECT_TRUE(Filter("{\"task_runs\":{}}").rows.custom_plan);
-    EXPECT_TRUE(Filter("{\"flows\":{}}").rows.custom_plan);
-    EXPECT_TRUE(Filter("{\"work_pools\":{}}").rows.custom_plan);
-    EXPECT_FALSE(Filter("{\"deployments\":{\"tags\":{\"all_\":[\"a\"]},\"paused\":{\"eq_\":true}}}").rows.custom_plan);
-    EXPECT_TRUE(Filter("{\"deployments\":{\"name\":{\"like_\":\"a\"}}}").rows.custom_plan);
-    EXPECT_FALSE(Filter("{\"deployments\":{\"name\":{\"like_\":\"\"}}}").rows.custom_plan);
-    EXPECT_TRUE(pf::Compile("{\"flow_runs\":{}}", pf::Endpoint::kCount, pf::CompileOptions{}).count.custom_plan);
+    EXPECT_EQ(Filter("{\"deployments\":{\"name\":{\"any_\":[\"a\"]}}}").rows.plan_mode, pf::PlanMode::kGeneric);
+    EXPECT_EQ(Filter("{\"flow_runs\":{}}").rows.plan_mode, pf::PlanMode::kCustom);
+    EXPECT_EQ(Filter("{\"task_runs\":{}}").rows.plan_mode, pf::PlanMode::kCustom);
+    EXPECT_EQ(Filter("{\"flows\":{}}").rows.plan_mode, pf::PlanMode::kCustom);
+    EXPECT_EQ(Filter("{\"flows\":{\"name\":{\"like_\":\"e\"}}}").rows.plan_mode, pf::PlanMode::kCustom);
+    EXPECT_EQ(Filter("{\"flows\":{},\"flow_runs\":{}}").rows.plan_mode, pf::PlanMode::kCustom);
+    EXPECT_EQ(Filter("{\"work_pools\":{}}").rows.plan_mode, pf::PlanMode::kCustom);
+    EXPECT_EQ(Filter("{\"work_pool_queues\":{}}").rows.plan_mode, pf::PlanMode::kCustom);
+    // counts over the small tables keep their generic plan; flow-run counts are planned per call
+    auto count_mode = [](const char *body) {
+        return pf::Compile(body, pf::Endpoint::kCount, pf::CompileOptions{}).count.plan_mode;
+    };
+    EXPECT_EQ(count_mode("{\"flows\":{\"name\":{\"any_\":[\"a\"]}}}"), pf::PlanMode::kGeneric);
+    EXPECT_EQ(count_mode("{\"work_pool_queues\":{\"id\":{\"any_\":[]}}}"), pf::PlanMode::kGeneric);
+    EXPECT_EQ(count_mode("{\"flows\":{\"name\":{\"like_\":\"a\"}}}"), pf::PlanMode::kCustom);
+    EXPECT_EQ(count_mode("{\"work_pools\":{},\"task_runs\":{}}"), pf::PlanMode::kCustom);
+    EXPECT_EQ(Filter("{\"deployments\":{\"tags\":{\"all_\":[\"a\"]},\"paused\":{\"eq_\":true}}}").rows.plan_mode,
+              pf::PlanMode::kGeneric);
+    EXPECT_EQ(Filter("{\"deployments\":{\"name\":{\"like_\":\"a\"}}}").rows.plan_mode, pf::PlanMode::kCustom);
+    EXPECT_EQ(Filter("{\"deployments\":{\"name\":{\"like_\":\"\"}}}").rows.plan_mode, pf::PlanMode::kGeneric);
+    EXPECT_EQ(pf::Compile("{\"flow_runs\":{}}", pf::Endpoint::kCount, pf::CompileOptions{}).count.plan_mode,
+              pf::PlanMode::kCustom);
 }
 
 TEST(Fields, AnyNotAnyLikeAndTags) {

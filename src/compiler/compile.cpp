@@ -84,14 +84,22 @@ public:
     const std::string &Schema() const { return schema_; }
     std::vector<Param> &Params() { return params_; }
 
-    // Whether the values decide the best plan (see Statement::custom_plan).
-    void MarkValueSensitive() { value_sensitive_ = true; }
-    bool ValueSensitive() const { return value_sensitive_; }
+    // How much the values decide the best plan (see PlanMode); a filter raises it, never lowers
+    // it. Values: every statement is planned with them. Join order: only pages are (a count over
+    // the small flow, work pool and queue tables costs microseconds in its generic plan, less
+    // than planning it).
+    enum class Sensitivity { kNone, kJoinOrder, kValues };
+    void MarkValueSensitive() { sensitivity_ = Sensitivity::kValues; }
+    void MarkJoinOrderSensitive() {
+        if (sensitivity_ == Sensitivity::kNone) sensitivity_ = Sensitivity::kJoinOrder;
+    }
+    PlanMode PageMode() const { return sensitivity_ == Sensitivity::kNone ? PlanMode::kGeneric : PlanMode::kCustom; }
+    PlanMode CountMode() const { return sensitivity_ == Sensitivity::kValues ? PlanMode::kCustom : PlanMode::kGeneric; }
 
 private:
     std::string schema_;
     std::vector<Param> params_;
-    bool value_sensitive_ = false;
+    Sensitivity sensitivity_ = Sensitivity::kNone;
 };
 
 Expr Combine(const std::vector<Expr> &list, bool use_or) {
@@ -274,7 +282,7 @@ std::string WhereClause(const RequestTree &tree, Builder &b) {
         if (e.kind == Expr::kSql) conjuncts.push_back(e.sql);
     }
     if (tree.flows) {
-        b.MarkValueSensitive();  // which flows match decides the join order
+        b.MarkJoinOrderSensitive();  // which flows match decides the join order
         Expr e = ClassSql(*tree.flows, b).expr;
         conjuncts.push_back("EXISTS (SELECT 1 FROM " + b.Table("flow") + " f WHERE f.id = d.flow_id" + and_sql(e) +
                             ")");
@@ -289,7 +297,7 @@ std::string WhereClause(const RequestTree &tree, Builder &b) {
         conjuncts.push_back(sql + ")");
     }
     if (tree.work_pools || tree.work_pool_queues) {
-        b.MarkValueSensitive();  // so does how many deployments sit in the matching queues
+        b.MarkJoinOrderSensitive();  // so does how many deployments sit in the matching queues
         std::string sql = "EXISTS (SELECT 1 FROM " + b.Table("work_queue") + " wq";
         if (tree.work_pools) sql += " JOIN " + b.Table("work_pool") + " wp ON wp.id = wq.work_pool_id";
         sql += " WHERE wq.id = d.work_queue_id";
@@ -345,11 +353,11 @@ CompiledRequest WriteStatements(const RequestTree &tree, const CompileOptions &o
     if (tree.endpoint != Endpoint::kFilter) {
         out.count.sql = "SELECT count(*) FROM " + b.Table("deployment") + " d" + where;
         out.count.params = filter_params;
-        out.count.custom_plan = b.ValueSensitive();
-        out.count.parallel_ok = b.ValueSensitive();
+        out.count.plan_mode = b.CountMode();
+        out.count.parallel_ok = b.CountMode() == PlanMode::kCustom;
     }
     if (tree.endpoint != Endpoint::kCount) {
-        out.rows.custom_plan = b.ValueSensitive();
+        out.rows.plan_mode = b.PageMode();
         out.rows.sql = RowsSql(where, tree.sort, b);
         out.rows.params = std::move(b.Params());
         out.rows.params[filter_params.size()].int_value = out.limit;

@@ -28,17 +28,25 @@ struct Param {
 
 const char *ParamTypeSqlName(ParamType type);  // "uuid[]", "text[]", ... ("state_type[]", unqualified)
 
+// How a statement is planned (doc/design.md, "Plans").
+enum class PlanMode : uint8_t {
+    // Planned once per backend and reused (force_generic_plan): statements whose plan does not
+    // depend on the values (the deployment table through equality, tags or paused predicates;
+    // counts over the small flow, work pool and work queue tables; the related loads).
+    kGeneric,
+    // Planned with the actual values every call (force_custom_plan): flow-run and task-run
+    // filters (states and time windows are heavily skewed; a generic plan made a flow-run count
+    // 18x slower), ILIKE patterns (a trigram index or not), and pages with flow or work
+    // pool/queue filters (how many deployments match decides between walking the page's order
+    // and joining from the matches).
+    kCustom,
+};
+
 // One compiled statement.
 struct Statement {
     std::string sql;
     std::vector<Param> params;
-    // Plan with the actual values every time (force_custom_plan for this statement). Set when
-    // the best plan depends on the values: the relational filters (flows, flow runs, task runs,
-    // work pools/queues: their selectivity decides the join order; flow-run states and time
-    // windows are skewed) and ILIKE patterns. Otherwise the statement reads only the deployment
-    // table through equality, tags or paused predicates, and its generic plan is planned once
-    // and reused (force_generic_plan) (doc/design.md).
-    bool custom_plan = false;
+    PlanMode plan_mode = PlanMode::kGeneric;
     // May use parallel workers. Only the custom-planned counts: a count visits every matching
     // deployment (no LIMIT to stop early), so a worker can halve a scan over many flow runs,
     // while for a page the worker's start-up only delays the first rows (doc/design.md).

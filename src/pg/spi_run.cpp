@@ -3,11 +3,12 @@
 // Plans are kept per backend in a fixed array of entries in TopMemoryContext, keyed by SQL text
 // and argument types, with least-recently-used eviction: the compiler gives the same text for the
 // same body shape, so repeated calls of one shape skip parse and analysis. Plans are kept with
-// SPI_keepplan, so PostgreSQL's plan cache revalidates them after DDL. Statements whose best
-// plan depends on the values (Statement::custom_plan: relational filters, ILIKE patterns) are
-// prepared with CURSOR_OPT_CUSTOM_PLAN: parse and analysis stay cached, planning uses the actual
-// values, because a generic plan can be many times slower there. The others, and the related
-// loads, are prepared with CURSOR_OPT_GENERIC_PLAN: planned once per backend and shape (their
+// SPI_keepplan, so PostgreSQL's plan cache revalidates them after DDL. Each statement carries its
+// PlanMode (compiler/query.hpp): kCustom (flow-run and task-run filters, ILIKE patterns, pages
+// with flow or work pool/queue filters) is prepared with CURSOR_OPT_CUSTOM_PLAN: parse and
+// analysis stay cached, planning uses the actual values, because a generic plan can be many
+// times slower there; kGeneric (the others, and the related loads) with CURSOR_OPT_GENERIC_PLAN:
+// planned once per backend and shape (their
 // plans do not depend on the values; PostgreSQL's default policy would keep re-planning the page
 // statement because an unknown LIMIT makes the generic plan look costlier). Pages and loads are
 // planned serial, since a parallel worker's start-up only delays a page's first rows; counts with
@@ -43,7 +44,7 @@ bool SameArgs(const CacheEntry &e, int nargs, const Oid *argtypes) {
 }
 
 // A kept SPI plan for `sql` with these argument types, prepared on a miss.
-SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool custom_plan, bool parallel_ok) {
+SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, PlanMode mode, bool parallel_ok) {
     uint32 hash = hash_bytes(reinterpret_cast<const unsigned char *>(sql), static_cast<int>(strlen(sql)));
     for (int i = 0; i < cache_used; ++i) {
         CacheEntry &e = cache[i];
@@ -53,7 +54,7 @@ SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool cust
         }
     }
 
-    int options = custom_plan ? CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN;
+    int options = mode == PlanMode::kCustom ? CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN;
     if (parallel_ok) options |= CURSOR_OPT_PARALLEL_OK;
     SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(argtypes), options);
     if (plan == nullptr) elog(ERROR, "prefect_filter: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -89,7 +90,7 @@ SPIPlanPtr CachedPlan(const char *sql, int nargs, const Oid *argtypes, bool cust
 // The one binding path: `values` typed by `types` become the statement's $1..$n, the plan comes
 // from the cache, and the rows go to `dest` (or into SPI_tuptable when it is null). Returns the
 // number of rows.
-uint64 BindAndRun(const char *sql, int nargs, const Oid *types, const Datum *values, bool custom_plan, bool parallel_ok,
+uint64 BindAndRun(const char *sql, int nargs, const Oid *types, const Datum *values, PlanMode mode, bool parallel_ok,
                   DestReceiver *dest) {
     ParamListInfo params = makeParamList(nargs);
     for (int i = 0; i < nargs; ++i) {
@@ -99,7 +100,7 @@ uint64 BindAndRun(const char *sql, int nargs, const Oid *types, const Datum *val
         param.pflags = PARAM_FLAG_CONST;
         param.ptype = types[i];
     }
-    SPIPlanPtr plan = CachedPlan(sql, nargs, types, custom_plan, parallel_ok);
+    SPIPlanPtr plan = CachedPlan(sql, nargs, types, mode, parallel_ok);
     SPIExecuteOptions options;
     memset(&options, 0, sizeof(options));
     options.params = params;
@@ -191,7 +192,7 @@ uint64 RunStatement(const Statement &stmt, const char *schema, DestReceiver *des
         types[i] = ParamTypeOid(p.type, state_type);
         values[i] = ParamDatum(p, state_type);
     }
-    return BindAndRun(stmt.sql.c_str(), nargs, types, values, stmt.custom_plan, stmt.parallel_ok, dest);
+    return BindAndRun(stmt.sql.c_str(), nargs, types, values, stmt.plan_mode, stmt.parallel_ok, dest);
 }
 
 int64 RunCount(const Statement &stmt, const char *schema) {
@@ -205,7 +206,7 @@ int64 RunCount(const Statement &stmt, const char *schema) {
 void RunKeyedLoad(const std::string &sql, const Datum *keys, int nkeys, DestReceiver *dest) {
     Oid type = UUIDARRAYOID;
     Datum array = PointerGetDatum(UuidArray(keys, nkeys));
-    BindAndRun(sql.c_str(), 1, &type, &array, /*custom_plan=*/false, /*parallel_ok=*/false, dest);
+    BindAndRun(sql.c_str(), 1, &type, &array, PlanMode::kGeneric, /*parallel_ok=*/false, dest);
 }
 
 }  // namespace prefect_filter
