@@ -170,7 +170,7 @@ void _PG_init(void) {
         "prefect_filter.render_cache_size", "Memory per session for rendered deployments, kept between calls (0: off).",
         "Keyed by the rows' stored bytes, so never stale: an updated row misses "
         "(doc/design.md, \"Caching rendered rows\").",
-        &render_cache_size_kb, 16384, 0, MAX_KILOBYTES, PGC_USERSET, GUC_UNIT_KB, nullptr, nullptr, nullptr);
+        &render_cache_size_kb, 32768, 0, MAX_KILOBYTES, PGC_USERSET, GUC_UNIT_KB, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("prefect_filter");
 }
 

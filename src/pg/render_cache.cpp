@@ -8,7 +8,7 @@ extern "C" {
 
 namespace prefect_filter {
 
-int render_cache_size_kb = 16384;
+int render_cache_size_kb = 32768;
 
 namespace {
 
