@@ -688,7 +688,7 @@ def dataset_facts(r, bench_made=()):
     ext = cur.fetchone()[0]
     cur.execute("SELECT name, setting FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', "
                 "'plan_cache_mode', 'jit', 'max_parallel_workers_per_gather', 'random_page_cost', "
-                "'effective_cache_size')")
+                "'effective_cache_size', 'prefect_filter.render_cache_size')")
     settings = dict(cur.fetchall())
     # the extension's own indexes (pf_ix_*, and the trigram indexes of create_trigram_indexes()),
     # without those this run made from shapes.DBA_INDEXES
