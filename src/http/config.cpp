@@ -1163,6 +1163,7 @@ std::string PrintConfig(const Options &o, const ConfigSources &s) {
     item("shutdown_timeout_s", std::to_string(o.shutdown_timeout_s));
     item("gzip_level", std::to_string(o.gzip_level));
     item("encodings", o.encodings);
+    item("compression_cache_mb", std::to_string(o.compression_cache_mb));
     item("datetime_parsing", o.datetime_parsing);
     item("access_log", o.access_log ? "true" : "false");
     line("metrics", o.metrics_host.empty() ? "off" : o.metrics_host + ":" + std::to_string(o.metrics_port),

@@ -4,9 +4,10 @@
 //   prefect-filter-http --db 'host=/run/postgresql dbname=prefect' --listen 127.0.0.1:4200 --pool 8
 //
 // One thread runs the event loop (every client socket and every database connection); a few
-// helper threads open database connections and compress large answers. SIGTERM or SIGINT stops
-// it gracefully: no new connections, idle and half-sent ones are closed, requests in flight are
-// answered (for at most --shutdown-timeout-s), then the process exits 0.
+// helper threads open database connections and compress large answers (kept for reuse, keyed by
+// their content: compressed_cache.hpp). SIGTERM or SIGINT stops it gracefully: no new
+// connections, idle and half-sent ones are closed, requests in flight are answered (for at most
+// --shutdown-timeout-s), then the process exits 0.
 #include "http/config.hpp"
 #include "http/http_transport.hpp"
 #include "http/metrics.hpp"
@@ -40,10 +41,12 @@ void RaiseFileLimit(size_t wanted, pf_http::Logger &log) {
 
 }  // namespace
 
-// GET /metrics on the metrics listener: the counters and the pool's gauges at this moment.
+// GET /metrics on the metrics listener: the counters, the pool's gauges and the compressed-answer
+// cache's at this moment.
 class MetricsHandler : public pf_http::RequestHandler {
 public:
-    MetricsHandler(const pf_http::Metrics &metrics, const pf_http::PgPool &pool) : metrics_(metrics), pool_(pool) {}
+    MetricsHandler(const pf_http::Metrics &metrics, const pf_http::PgPool &pool, const pf_http::CompressedCache &cache)
+        : metrics_(metrics), pool_(pool), cache_(cache) {}
     void Handle(pf_http::HttpRequest request, pf_http::Reply reply) override {
         const pf_http::PoolStats stats = pool_.Stats();
         pf_http::PoolGauges gauges;
@@ -54,12 +57,13 @@ public:
         gauges.retries = stats.retries;
         gauges.errors_by_sqlstate = stats.errors_by_sqlstate;
         gauges.connections_by_host = stats.connections_by_host;
-        reply(pf_http::MetricsResponse(request, metrics_.Render(gauges)));
+        reply(pf_http::MetricsResponse(request, metrics_.Render(gauges, cache_.Stats())));
     }
 
 private:
     const pf_http::Metrics &metrics_;
     const pf_http::PgPool &pool_;
+    const pf_http::CompressedCache &cache_;
 };
 
 int main(int argc, char **argv) {
@@ -112,7 +116,7 @@ int main(int argc, char **argv) {
     pf_http::HttpServer server(ioc, limits, app, log, access_log);
 
     // Prometheus metrics on a listener of their own, so that nginx's routes never expose them.
-    MetricsHandler metrics_handler(metrics, pool);
+    MetricsHandler metrics_handler(metrics, pool, app.compressed_cache());
     pf_http::TransportLimits metrics_limits;
     metrics_limits.max_body_bytes = 0;
     metrics_limits.max_connections = 64;

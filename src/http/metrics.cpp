@@ -75,7 +75,7 @@ void Metrics::Observe(const AccessLogEntry &answer) {
     ++encodings_[answer.content_encoding.empty() ? "identity" : answer.content_encoding];
 }
 
-std::string Metrics::Render(const PoolGauges &pool) const {
+std::string Metrics::Render(const PoolGauges &pool, const CompressedCacheStats &cache) const {
     std::ostringstream out;
     Header(out, "prefect_filter_http_requests_total", "counter", "Answers written, by route, method and status.");
     for (const auto &[key, n] : requests_)
@@ -104,6 +104,20 @@ std::string Metrics::Render(const PoolGauges &pool) const {
            "Answers by Content-Encoding (identity: not compressed).");
     for (const auto &[encoding, n] : encodings_)
         out << "prefect_filter_http_responses_by_encoding_total{encoding=\"" << Label(encoding) << "\"} " << n << '\n';
+    Header(out, "prefect_filter_http_compression_cache_hits_total", "counter",
+           "Compressed answers taken from the cache (the same body compressed before).");
+    out << "prefect_filter_http_compression_cache_hits_total " << cache.hits << '\n';
+    Header(out, "prefect_filter_http_compression_cache_misses_total", "counter",
+           "Answers the cache could hold that were compressed anew.");
+    out << "prefect_filter_http_compression_cache_misses_total " << cache.misses << '\n';
+    Header(out, "prefect_filter_http_compression_cache_evictions_total", "counter",
+           "Cached compressed answers dropped for room (least recently used first).");
+    out << "prefect_filter_http_compression_cache_evictions_total " << cache.evictions << '\n';
+    Header(out, "prefect_filter_http_compression_cache_bytes", "gauge",
+           "Bytes the cache holds (uncompressed and compressed bodies).");
+    out << "prefect_filter_http_compression_cache_bytes " << cache.bytes << '\n';
+    Header(out, "prefect_filter_http_compression_cache_entries", "gauge", "Compressed answers the cache holds.");
+    out << "prefect_filter_http_compression_cache_entries " << cache.entries << '\n';
     Header(out, "prefect_filter_db_pool_connections", "gauge", "Open PostgreSQL connections.");
     out << "prefect_filter_db_pool_connections " << pool.size << '\n';
     Header(out, "prefect_filter_db_pool_in_use", "gauge", "Connections running a call.");

@@ -1,12 +1,15 @@
 // Prometheus metrics of prefect-filter-http (--metrics-listen, off by default), in the text
 // exposition format 0.0.4. Everything here runs on the loop thread: the transport reports every
 // answer it wrote (Observe), the metrics listener renders on GET /metrics (Render), with the
-// pool's gauges taken at that moment.
+// pool's gauges and the compressed-answer cache's counters taken at that moment.
 //
 //   prefect_filter_http_requests_total{route,method,status}        counter
 //   prefect_filter_http_request_duration_seconds{route}            histogram (first byte -> written)
 //   prefect_filter_http_response_bytes_total{route}                counter (body bytes, as sent)
 //   prefect_filter_http_responses_by_encoding_total{encoding}      counter (identity, gzip)
+//   prefect_filter_http_compression_cache_hits_total, _misses_total counters (compressed_cache.hpp)
+//   prefect_filter_http_compression_cache_evictions_total           counter
+//   prefect_filter_http_compression_cache_bytes / _entries          gauges
 //   prefect_filter_db_pool_connections / _in_use / _waiters        gauges
 //   prefect_filter_db_pool_connections_by_host{host}               gauge
 //   prefect_filter_db_pool_reopens_total, _retries_total           counters
@@ -16,6 +19,7 @@
 #pragma once
 
 #include "http/access_log.hpp"
+#include "http/compressed_cache.hpp"
 #include "http/http_message.hpp"
 
 #include <array>
@@ -40,7 +44,8 @@ public:
     explicit Metrics(std::string base_path);
 
     void Observe(const AccessLogEntry &answer);
-    std::string Render(const PoolGauges &pool) const;
+    // `cache`: the compressed-answer cache's counters at this moment.
+    std::string Render(const PoolGauges &pool, const CompressedCacheStats &cache) const;
 
     // The histogram's upper bounds, in seconds.
     static constexpr std::array<double, 13> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,

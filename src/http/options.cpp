@@ -99,6 +99,10 @@ const OptionDoc kOptionDocs[] = {
      "Content-Encodings to answer with when the request accepts them, in this order of preference:\n"
      "zstd,br,gzip (the default); gzip alone answers exactly as Prefect's GZipMiddleware; \"\" none",
      nullptr, "gzip"},
+    {"--compression-cache-mb", "N",
+     "compressed answers kept for reuse, keyed by the answer's own bytes (so never stale): at most\n"
+     "N MiB, least recently used dropped first (default 16; 0 = off; at most 65536)",
+     nullptr, "64"},
     {"--datetime-parsing", "P",
      "how datetime strings are read, as the Prefect server beside us: pendulum (Python <= 3.12,\n"
      "Prefect's official image; the default) or pydantic (Python >= 3.13)",
@@ -240,6 +244,7 @@ std::optional<Options> ParseOptions(int argc, const char *const *argv, const Env
               o.encodings = v;
               return ParseEncodingSet(v, &set);
           }}},
+        {"--compression-cache-mb", {{"compression_cache_mb"}, number(0, 65536, &o.compression_cache_mb)}},
         {"--metrics-listen",
          {{"metrics.host", "metrics.port"},
           [&](const std::string &v) { return ParseListen(v, &o.metrics_host, &o.metrics_port); }}},

@@ -49,6 +49,7 @@ struct Options {
     std::string schema = "prefect";          // schema of the extension's functions
     int gzip_level = 6;                      // libdeflate level of gzip answers (1-12; compression.hpp)
     std::string encodings = "zstd,br,gzip";  // Content-Encodings the server may answer with
+    size_t compression_cache_mb = 16;        // compressed answers kept for reuse (compressed_cache.hpp; 0 = off)
     // How datetime strings are read, as the Prefect server beside us does: "pendulum" (Python
     // <= 3.12, Prefect's official image) or "pydantic" (Python >= 3.13).
     std::string datetime_parsing = "pendulum";

@@ -48,6 +48,7 @@ PrefectApp::PrefectApp(asio::io_context &ioc, const Options &options, PgPool &po
       pool_(pool),
       log_(log),
       cors_(options.cors_allowed_origins, options.cors_allowed_methods, options.cors_allowed_headers),
+      compressed_cache_(options.compression_cache_mb << 20),
       compute_(options.threads) {
     if (!ParseEncodingSet(options.encodings, &encodings_)) encodings_ = Bit(Encoding::kGzip);
     base_path_ = options.base_path;
@@ -251,7 +252,9 @@ void PrefectApp::ValidationErrors(const std::shared_ptr<Call> &call, const SqlEr
 // Starlette's GZipMiddleware as Prefect configures it: bodies of 500 bytes or more get "Vary:
 // Accept-Encoding" and are compressed when the request accepts it; gzip as Starlette decides,
 // zstd and br when offered too (compression.hpp). The body is moved, not copied: a UI page is a
-// few hundred kilobytes, and from kOffloadBytes on it is compressed off the loop thread.
+// few hundred kilobytes, and from kOffloadBytes on it is compressed off the loop thread. The
+// compressed form comes from the cache when the same bytes were compressed before
+// (compressed_cache.hpp), which then keeps this body (shared, never changed again).
 void PrefectApp::Send(const std::shared_ptr<Call> &call, Answer answer) {
     HttpResponse response;
     response.status = answer.status;
@@ -267,24 +270,20 @@ void PrefectApp::Send(const std::shared_ptr<Call> &call, Answer answer) {
         response.body = std::move(answer.body);
         return Respond(call, std::move(response));
     }
-    auto finish = [this, call, response, encoding](std::optional<std::string> packed, std::string plain) mutable {
+    auto plain = std::make_shared<const std::string>(std::move(answer.body));
+    auto finish = [this, call, response, encoding, plain](std::optional<std::string> packed) mutable {
         if (packed) {
             response.headers.emplace_back("Content-Encoding", EncodingOf(encoding)->token);
             response.body = std::move(*packed);
         } else {
-            response.body = std::move(plain);
+            response.body = *plain;  // the library failed (never seen): the answer goes uncompressed
         }
         Respond(call, std::move(response));
     };
     const int level = LevelOf(encoding);
-    if (answer.body.size() < kOffloadBytes) {
-        std::optional<std::string> packed = Compress(encoding, answer.body, level);
-        return finish(std::move(packed), std::move(answer.body));
-    }
-    auto plain = std::make_shared<std::string>(std::move(answer.body));
-    Offload(
-        [plain, encoding, level] { return Compress(encoding, *plain, level); },
-        [finish, plain](std::optional<std::string> packed) mutable { finish(std::move(packed), std::move(*plain)); });
+    auto compress = [this, plain, encoding, level] { return compressed_cache_.Compress(encoding, level, plain); };
+    if (plain->size() < kOffloadBytes) return finish(compress());
+    Offload(std::move(compress), std::move(finish));
 }
 
 int PrefectApp::LevelOf(Encoding encoding) const {

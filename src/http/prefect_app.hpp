@@ -3,10 +3,11 @@
 // compression), from the SQL functions of the prefect_filter extension through the PgPool.
 //
 // Runs on the loop thread. CPU work that grows with the request or the answer (parsing a large
-// body, gzip of a large answer) goes to a small thread pool, so that one UI page being
+// body, compressing a large answer) goes to a small thread pool, so that one UI page being
 // compressed does not hold up every other connection.
 #pragma once
 
+#include "http/compressed_cache.hpp"
 #include "http/compression.hpp"
 #include "http/http_transport.hpp"
 #include "http/log.hpp"
@@ -31,6 +32,9 @@ public:
 
     // Waits for work handed to the thread pool (shutdown).
     void Join();
+
+    // Compressed answers kept for reuse (--compression-cache-mb), for the metrics.
+    const CompressedCache &compressed_cache() const { return compressed_cache_; }
 
     struct Call;  // one request on its way through (prefect_app.cpp)
 
@@ -57,6 +61,7 @@ private:
     CorsPolicy cors_;
     std::string base_path_;                  // without a trailing '/'
     EncodingSet encodings_ = kAllEncodings;  // --encodings
+    CompressedCache compressed_cache_;       // shared by the loop and the thread pool
     boost::asio::thread_pool compute_;
 };
 

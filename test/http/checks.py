@@ -3,7 +3,8 @@
 
 Each check prints "ok" or "FAIL"; the last line is "N passed, M failed". Exit status 1 on any failure.
 
-  checks.py main    --url http://127.0.0.1:P --dsn DSN       bodies, errors, headers, gzip, concurrency
+  checks.py main    --url http://127.0.0.1:P --dsn DSN       bodies, errors, headers, compression (and its
+                                                             cache), concurrency
   checks.py broken  --url http://127.0.0.1:P --pid PID       500/503, pool wait, statement timeout, SIGTERM
                     (the stand-in paginate sleeps page/10 seconds: only known keys reach SQL)
   checks.py down    --url http://127.0.0.1:P                 database unreachable -> 503
@@ -365,6 +366,49 @@ def run_gzip(c, dsn):
     check("gzip applies to a large 422 too", status == 422 and h.get("content-encoding") == "gzip" and json.loads(gzip.decompress(data))["exception_detail"][0]["type"] == "extra_forbidden", f"{status} {h}")
 
 
+DECODERS = {"zstd": lambda d: zstandard.ZstdDecompressor().decompress(d), "br": brotli.decompress,
+            "gzip": gzip.decompress}
+
+
+def run_compressed_cache(c, dsn):
+    """Compressed answers are kept by content (src/http/compressed_cache.hpp): the same answer
+    again gives the same compressed bytes, and a changed row (same length) gives new ones."""
+    body = '{"sort":"NAME_ASC","limit":100,"page":1}'
+    want = sql_text(dsn, "paginate", body)
+    status, h, identity = c.post("paginate", body)
+    check("cache: the identity answer is the SQL function's text", status == 200 and identity == want, f"{status}")
+    for token, decode in DECODERS.items():
+        answers = [c.post("paginate", body, headers={"Accept-Encoding": token}) for _ in range(3)]
+        check(f"cache: {token} answers to the same request are byte-identical and decode to the identity answer",
+              all(s == 200 and h.get("content-encoding") == token for s, h, _ in answers)
+              and answers[0][2] == answers[1][2] == answers[2][2] and decode(answers[0][2]) == identity,
+              f"{[(s, h.get('content-encoding'), len(d)) for s, h, d in answers]}")
+    # One character of a description on the page changed (same length): a new answer, never the kept one.
+    page = json.loads(want)
+    row = next((r for r in page["results"] if r.get("description") and r["description"][0].isascii()), None)
+    if row is None:
+        check("cache: a deployment with a description on the page", False, "none")
+        return
+    before = {t: c.post("paginate", body, headers={"Accept-Encoding": t})[2] for t in DECODERS}
+    changed = ("X" if row["description"][0] != "X" else "Y") + row["description"][1:]
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE prefect.deployment SET description = %s WHERE id = %s", (changed, row["id"]))
+    try:
+        new_want = sql_text(dsn, "paginate", body)
+        for token, decode in DECODERS.items():
+            status, h, data = c.post("paginate", body, headers={"Accept-Encoding": token})
+            check(f"cache: {token} after a row changed (same length): the new answer",
+                  status == 200 and len(new_want) == len(want) and new_want != want and data != before[token]
+                  and decode(data) == new_want, f"{status} {len(new_want)} {len(want)}")
+    finally:
+        with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+            cur.execute("UPDATE prefect.deployment SET description = %s WHERE id = %s", (row["description"], row["id"]))
+    for token, decode in DECODERS.items():
+        status, h, data = c.post("paginate", body, headers={"Accept-Encoding": token})
+        check(f"cache: {token} after the row is restored: the first answer's bytes again",
+              status == 200 and data == before[token] and decode(data) == want, f"{status}")
+
+
 def run_concurrency(c, dsn, clients=16, rounds=8):
     cases = success_cases(dsn)
     expected = {(e, s): sql_text(dsn, e, s) for e, _, s in cases}
@@ -393,6 +437,7 @@ def main_checks(args):
     run_json_errors(c)
     run_transport(c, args.dsn)
     run_gzip(c, args.dsn)
+    run_compressed_cache(c, args.dsn)
     run_concurrency(c, args.dsn)
 
 

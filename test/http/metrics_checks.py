@@ -90,7 +90,11 @@ def main():
     api.post("filter", '{"sort": 1}')
     api.request("POST", "/api/deployments/filter", "{}", {"Content-Type": "application/json", "Accept-Encoding": "gzip"})
     api.request("GET", "/api/no/such/path")
-    after, _ = scrape()
+    page = '{"sort": "NAME_ASC", "limit": 100, "page": 1}'
+    for _ in range(3):  # the UI page: compressed once, then from the cache
+        api.request("POST", "/api/deployments/paginate", page, {"Content-Type": "application/json",
+                                                                "Accept-Encoding": "zstd"})
+    after, types_after = scrape()
 
     def delta(name, **labels):
         return value(after, name, **labels) - value(before, name, **labels)
@@ -107,6 +111,20 @@ def main():
     check("response bytes counted", delta("prefect_filter_http_response_bytes_total", route=route) >= 5)
     check("a gzip answer counted by encoding", delta("prefect_filter_http_responses_by_encoding_total",
                                                      encoding="gzip") >= 1)
+    check("the compression cache's families are typed",
+          types_after.get("prefect_filter_http_compression_cache_hits_total") == "counter"
+          and types_after.get("prefect_filter_http_compression_cache_misses_total") == "counter"
+          and types_after.get("prefect_filter_http_compression_cache_evictions_total") == "counter"
+          and types_after.get("prefect_filter_http_compression_cache_bytes") == "gauge"
+          and types_after.get("prefect_filter_http_compression_cache_entries") == "gauge", str(types_after))
+    check("the same UI page three times: compressed once, then two cache hits",
+          delta("prefect_filter_http_compression_cache_hits_total") >= 2
+          and delta("prefect_filter_http_compression_cache_misses_total") >= 1,
+          f"hits +{delta('prefect_filter_http_compression_cache_hits_total')} "
+          f"misses +{delta('prefect_filter_http_compression_cache_misses_total')}")
+    check("the cache holds it within its budget (16 MiB)",
+          value(after, "prefect_filter_http_compression_cache_entries") >= 1
+          and 0 < value(after, "prefect_filter_http_compression_cache_bytes") <= 16 << 20, "")
     check("pool gauges present", value(after, "prefect_filter_db_pool_connections") >= 1
           and ("prefect_filter_db_pool_waiters", frozenset()) in after, "")
     check("a validation error is counted by SQLSTATE", sum(v for (n, l), v in after.items()

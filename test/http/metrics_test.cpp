@@ -79,7 +79,13 @@ TEST(Metrics, CountsHistogramsAndPoolGaugesParse) {
     pool.retries = 1;
     pool.errors_by_sqlstate["57014"] = 5;
     pool.connections_by_host["db\"1:5432"] = 4;
-    Parsed p = ParseExposition(m.Render(pool));
+    CompressedCacheStats cache;
+    cache.hits = 7;
+    cache.misses = 2;
+    cache.evictions = 1;
+    cache.entries = 3;
+    cache.bytes = 123456;
+    Parsed p = ParseExposition(m.Render(pool, cache));
     ASSERT_EQ(p.error, "");
     EXPECT_EQ(p.types["prefect_filter_http_request_duration_seconds"], "histogram");
     EXPECT_EQ(
@@ -105,6 +111,13 @@ TEST(Metrics, CountsHistogramsAndPoolGaugesParse) {
     EXPECT_EQ(p.samples["prefect_filter_db_pool_reopens_total"], 3);
     EXPECT_EQ(p.samples[R"(prefect_filter_db_errors_total{sqlstate="57014"})"], 5);
     EXPECT_EQ(p.samples[R"(prefect_filter_db_pool_connections_by_host{host="db\"1:5432"})"], 4);
+    EXPECT_EQ(p.types["prefect_filter_http_compression_cache_hits_total"], "counter");
+    EXPECT_EQ(p.types["prefect_filter_http_compression_cache_bytes"], "gauge");
+    EXPECT_EQ(p.samples["prefect_filter_http_compression_cache_hits_total"], 7);
+    EXPECT_EQ(p.samples["prefect_filter_http_compression_cache_misses_total"], 2);
+    EXPECT_EQ(p.samples["prefect_filter_http_compression_cache_evictions_total"], 1);
+    EXPECT_EQ(p.samples["prefect_filter_http_compression_cache_entries"], 3);
+    EXPECT_EQ(p.samples["prefect_filter_http_compression_cache_bytes"], 123456);
 }
 
 TEST(Metrics, OnlyGetMetrics) {
