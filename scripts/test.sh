@@ -38,10 +38,12 @@ source scripts/pg_tmp.sh
 trap pg_tmp_stop EXIT
 pg_tmp_start 55434
 
-echo "== pg_regress"
+echo "== pg_regress and isolation tests"
 make -s installcheck
 rc=$?
-if [[ $rc -ne 0 && -f regression.diffs ]]; then cat regression.diffs; fi
+if [[ $rc -ne 0 ]]; then
+    for diffs in regression.diffs output_iso/regression.diffs; do [[ -f $diffs ]] && cat "$diffs"; done
+fi
 record "pg_regress" $rc
 
 if [[ -x test/upgrade/run.sh ]]; then
