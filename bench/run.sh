@@ -106,6 +106,8 @@ run_M() {
     bench bench_m M "${M_KNOBS[*]}" --rounds "$ROUNDS" --warmup "$WARMUP" --mem-calls "$MEM_CALLS" \
         --pgbench-seconds "$PGBENCH_SECONDS" --inserver "$INSERVER" --note "$M_NOTE"
     $PY bench/report.py "$OUT/M.json"
+    # where a call's time goes, by phase (perf; skipped when perf is missing)
+    PGDATABASE=bench_m bench/phases.sh "$OUT/phases.md"
     drop bench_m
 }
 
