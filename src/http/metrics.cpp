@@ -43,6 +43,13 @@ void Header(std::ostringstream &out, const char *name, const char *type, const c
     out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
 
+// A metric without labels: its header and its one sample.
+template <typename T>
+void Single(std::ostringstream &out, const char *name, const char *type, const char *help, T value) {
+    Header(out, name, type, help);
+    out << name << ' ' << value << '\n';
+}
+
 }  // namespace
 
 Metrics::Metrics(std::string base_path) : base_path_(std::move(base_path)) {
@@ -104,35 +111,26 @@ std::string Metrics::Render(const PoolGauges &pool, const CompressedCacheStats &
            "Answers by Content-Encoding (identity: not compressed).");
     for (const auto &[encoding, n] : encodings_)
         out << "prefect_filter_http_responses_by_encoding_total{encoding=\"" << Label(encoding) << "\"} " << n << '\n';
-    Header(out, "prefect_filter_http_compression_cache_hits_total", "counter",
-           "Compressed answers taken from the cache (the same body compressed before).");
-    out << "prefect_filter_http_compression_cache_hits_total " << cache.hits << '\n';
-    Header(out, "prefect_filter_http_compression_cache_misses_total", "counter",
-           "Answers the cache could hold that were compressed anew.");
-    out << "prefect_filter_http_compression_cache_misses_total " << cache.misses << '\n';
-    Header(out, "prefect_filter_http_compression_cache_evictions_total", "counter",
-           "Cached compressed answers dropped for room (least recently used first).");
-    out << "prefect_filter_http_compression_cache_evictions_total " << cache.evictions << '\n';
-    Header(out, "prefect_filter_http_compression_cache_bytes", "gauge",
-           "Bytes the cache holds (uncompressed and compressed bodies).");
-    out << "prefect_filter_http_compression_cache_bytes " << cache.bytes << '\n';
-    Header(out, "prefect_filter_http_compression_cache_entries", "gauge", "Compressed answers the cache holds.");
-    out << "prefect_filter_http_compression_cache_entries " << cache.entries << '\n';
-    Header(out, "prefect_filter_db_pool_connections", "gauge", "Open PostgreSQL connections.");
-    out << "prefect_filter_db_pool_connections " << pool.size << '\n';
-    Header(out, "prefect_filter_db_pool_in_use", "gauge", "Connections running a call.");
-    out << "prefect_filter_db_pool_in_use " << pool.in_use << '\n';
-    Header(out, "prefect_filter_db_pool_waiters", "gauge", "Calls waiting for a free connection.");
-    out << "prefect_filter_db_pool_waiters " << pool.waiters << '\n';
+    Single(out, "prefect_filter_http_compression_cache_hits_total", "counter",
+           "Compressed answers taken from the cache (the same body compressed before).", cache.hits);
+    Single(out, "prefect_filter_http_compression_cache_misses_total", "counter",
+           "Answers the cache could hold that were compressed anew.", cache.misses);
+    Single(out, "prefect_filter_http_compression_cache_evictions_total", "counter",
+           "Cached compressed answers dropped for room (least recently used first).", cache.evictions);
+    Single(out, "prefect_filter_http_compression_cache_bytes", "gauge",
+           "Bytes the cache holds (uncompressed and compressed bodies).", cache.bytes);
+    Single(out, "prefect_filter_http_compression_cache_entries", "gauge", "Compressed answers the cache holds.",
+           cache.entries);
+    Single(out, "prefect_filter_db_pool_connections", "gauge", "Open PostgreSQL connections.", pool.size);
+    Single(out, "prefect_filter_db_pool_in_use", "gauge", "Connections running a call.", pool.in_use);
+    Single(out, "prefect_filter_db_pool_waiters", "gauge", "Calls waiting for a free connection.", pool.waiters);
     Header(out, "prefect_filter_db_pool_connections_by_host", "gauge", "Open connections per database host.");
     for (const auto &[host, n] : pool.connections_by_host)
         out << "prefect_filter_db_pool_connections_by_host{host=\"" << Label(host) << "\"} " << n << '\n';
-    Header(out, "prefect_filter_db_pool_reopens_total", "counter",
-           "Connections opened to replace closed or lost ones.");
-    out << "prefect_filter_db_pool_reopens_total " << pool.reopens << '\n';
-    Header(out, "prefect_filter_db_pool_retries_total", "counter",
-           "Calls retried once on a fresh connection after losing theirs.");
-    out << "prefect_filter_db_pool_retries_total " << pool.retries << '\n';
+    Single(out, "prefect_filter_db_pool_reopens_total", "counter", "Connections opened to replace closed or lost ones.",
+           pool.reopens);
+    Single(out, "prefect_filter_db_pool_retries_total", "counter",
+           "Calls retried once on a fresh connection after losing theirs.", pool.retries);
     Header(out, "prefect_filter_db_errors_total", "counter",
            "Errors of database calls by SQLSTATE (\"connection\": the connection was lost).");
     for (const auto &[sqlstate, n] : pool.errors_by_sqlstate)
