@@ -95,16 +95,11 @@ public:
     }
     PlanMode PageMode() const { return sensitivity_ == Sensitivity::kNone ? PlanMode::kGeneric : PlanMode::kCustom; }
     PlanMode CountMode() const { return sensitivity_ == Sensitivity::kValues ? PlanMode::kCustom : PlanMode::kGeneric; }
-    // A pattern on the deployment's name, which an index-only scan of (name, id) can test
-    // without reading the row (see RowsSql).
-    void MarkNameFilter() { name_filter_ = true; }
-    bool NameFilter() const { return name_filter_; }
 
 private:
     std::string schema_;
     std::vector<Param> params_;
     Sensitivity sensitivity_ = Sensitivity::kNone;
-    bool name_filter_ = false;
 };
 
 Expr Combine(const std::vector<Expr> &list, bool use_or) {
@@ -178,7 +173,6 @@ std::optional<Expr> LeafSql(const FieldSpec &field, const LeafValue &value, Buil
         case FieldKind::kLike:
             if (value.text.empty()) return std::nullopt;
             b.MarkValueSensitive();
-            if (col == "d.name") b.MarkNameFilter();
             return Expr::Sql("(" + col + " ILIKE " + b.Placeholder(TextParam("%" + value.text + "%")) + ")");
         case FieldKind::kTagsAll:
             if (items.empty()) return std::nullopt;
@@ -323,26 +317,17 @@ std::string OrderBy(Sort sort, const char *a) {
     return x + "." + spec.column + dir + ", " + x + ".id" + dir;
 }
 
-// The page statement (its related rows are loaded per page afterwards: render_columns.hpp), in
-// one of two forms:
-//   - keyed (the default): the inner query finds the page (ids and sort keys only, so only
-//     narrow rows are sorted, and rows skipped by OFFSET are never read), the outer one fetches
-//     each deployment through a LATERAL subquery with OFFSET 0 (an optimisation fence): one
-//     primary-key lookup per page row, even in a generic plan, where the unknown LIMIT would
-//     otherwise make a hash join over every deployment look cheaper. The outer ORDER BY repeats
-//     the inner one over the page's own columns: the nested loop keeps the page's order, so the
-//     planner needs no sort of the wide rows, and the renderer receives them in page order.
-//   - direct: the rows themselves, ORDER BY ... LIMIT/OFFSET: one index descent per row fewer,
-//     and the planner may start from the sub-filters' matches. For the first page (OFFSET 0) of
-//     a statement planned with its values (so LIMIT is known), unless a name pattern filters the
-//     page: the keyed form tests it on the (name, id) index without reading rows, the direct one
-//     reads every row it tests (doc/design.md, "The page statement").
-std::string RowsSql(const std::string &where, Sort sort, bool direct, Builder &b) {
+// The page statement: the inner query finds the page (ids and sort keys only, so only narrow
+// rows are sorted), the outer one fetches each deployment (its related rows are loaded per page
+// afterwards: render_columns.hpp). The deployment is fetched through a LATERAL subquery with
+// OFFSET 0 (an optimisation fence): one primary-key lookup per page row, even in a generic plan,
+// where the unknown LIMIT would otherwise make a hash join over every deployment look cheaper.
+// The outer ORDER BY repeats the inner one over the page's own columns: the nested loop keeps
+// the page's order, so the planner needs no sort of the wide rows, and the renderer receives
+// them in page order.
+std::string RowsSql(const std::string &where, Sort sort, Builder &b) {
     const std::string limit = b.Placeholder(Int8Param(0));
     const std::string offset = b.Placeholder(Int8Param(0));
-    if (direct)
-        return "SELECT " + RenderSelectList() + " FROM " + b.Table("deployment") + " d" + where + " ORDER BY " +
-               OrderBy(sort, "d") + " LIMIT " + limit + " OFFSET " + offset;
     return "SELECT " + RenderSelectList() + " FROM (SELECT d.id, d." + SortOf(sort).column + " FROM " +
            b.Table("deployment") + " d" + where + " ORDER BY " + OrderBy(sort, "d") + " LIMIT " + limit + " OFFSET " +
            offset + ") p CROSS JOIN LATERAL (SELECT * FROM " + b.Table("deployment") +
@@ -373,8 +358,7 @@ CompiledRequest WriteStatements(const RequestTree &tree, const CompileOptions &o
     }
     if (tree.endpoint != Endpoint::kCount) {
         out.rows.plan_mode = b.PageMode();
-        const bool direct = offset == 0 && b.PageMode() == PlanMode::kCustom && !b.NameFilter();
-        out.rows.sql = RowsSql(where, tree.sort, direct, b);
+        out.rows.sql = RowsSql(where, tree.sort, b);
         out.rows.params = std::move(b.Params());
         out.rows.params[filter_params.size()].int_value = out.limit;
         out.rows.params[filter_params.size() + 1].int_value = offset;
