@@ -518,7 +518,7 @@ def shapes() -> list:
 
 
 # ------------------------------------------------------------------------------------------------
-# Selective and unselective shapes for every sub-filter, each as a page and as a count (issue 5:
+# Selective and unselective shapes for every sub-filter, each as a page and as a count (the targets:
 # "so that a plan that only works on one side cannot hide"). Selective: few deployments (< 2 % on
 # M, a few dozen to ~150); unselective: most deployments (> 50 % on M). The values are chosen
 # against data/generate.sql; the expected figures on M (scale 25, 10 000 deployments, 90 runs per
