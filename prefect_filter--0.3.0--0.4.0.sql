@@ -16,8 +16,8 @@ BEGIN
     -- A flow-run filter with a state and a start-time window (the UI's "failed in the last 7
     -- days"): the window is one range of this index, read once, index-only (the two columns
     -- under the COALESCE are included so that the planner may skip the heap), instead of a probe
-    -- of (deployment_id, state_type, start) per deployment. bench/results: count of FAILED runs
-    -- in a 7-day window on M 37.6 -> 19.3 ms in the server.
+    -- of (deployment_id, state_type, start) per deployment. On bench dataset M, a count of
+    -- FAILED runs in a 7-day window took 37.6 ms in the server before and 19.3 ms after.
     CREATE INDEX pf_ix_flow_run__state_type_start_deployment_id ON prefect.flow_run
         (state_type, (COALESCE(start_time, expected_start_time)), deployment_id)
         INCLUDE (start_time, expected_start_time);

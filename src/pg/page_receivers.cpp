@@ -85,7 +85,7 @@ bool ReceivePageRow(TupleTableSlot *slot, DestReceiver *self) {
 
     StringInfo out = page->text;
     row->start = out->len;
-    bool keyed = page->use_cache && BuildRowKey(&page->key, page->desc, values, nulls);
+    bool keyed = page->use_cache && BuildRowKey(&page->key, page->desc, values, nulls, shape.id_column);
     if (keyed) {
         if (const CachedRow *hit = RenderCacheFind(&shape, page->key)) {
             appendBinaryStringInfo(out, hit->text, hit->len);

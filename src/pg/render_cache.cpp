@@ -24,8 +24,9 @@ struct Entry {
     char *key() { return reinterpret_cast<char *>(this + 1); }
 };
 
-// The dynahash slot: the hash maps to at most one entry (a second row with the same 64-bit
-// hash replaces the first: a miss, never a wrong hit, since hits compare the bytes).
+// The dynahash slot: an id's hash maps to at most one entry (another version of the row, or a
+// row whose id has the same 64-bit hash, replaces it: a miss, never a wrong hit, since hits
+// compare the bytes).
 struct Slot {
     uint64 hash;
     Entry *entry;
@@ -99,7 +100,7 @@ bool RenderCacheOn() {
 
 // Per column: a tag (0 null, 1 by value, 2 fixed length, 3 varlena), then its bytes (a varlena
 // with its header, so compressed and plain forms of one value differ: a miss, never a wrong hit).
-bool BuildRowKey(RowKey *key, TupleDesc desc, const Datum *values, const bool *nulls) {
+bool BuildRowKey(RowKey *key, TupleDesc desc, const Datum *values, const bool *nulls, int id_column) {
     StringInfo out = &key->bytes;
     resetStringInfo(out);
     for (int i = 0; i < desc->natts; ++i) {
@@ -123,7 +124,7 @@ bool BuildRowKey(RowKey *key, TupleDesc desc, const Datum *values, const bool *n
             return false;  // cstring: not in any response shape
         }
     }
-    key->hash = hash_bytes_extended(reinterpret_cast<const unsigned char *>(out->data), out->len, 0);
+    key->hash = hash_bytes_extended(DatumGetUUIDP(values[id_column])->data, UUID_LEN, 0);
     return true;
 }
 
@@ -148,7 +149,7 @@ void RenderCacheAdd(const ResponseShape *shape, const RowKey &key, const CachedR
     if (table == nullptr) Init();
     bool found;
     auto *slot = static_cast<Slot *>(hash_search(table, &key.hash, HASH_FIND, &found));
-    if (found) Remove(slot->entry);  // same hash, other bytes (or another shape)
+    if (found) Remove(slot->entry);  // the row's older version (or a hash twin, or another shape)
     EvictUntilRoomFor(bytes);
     // Allocate before entering the slot: if palloc fails (ERROR), the table is unchanged.
     auto *e = static_cast<Entry *>(MemoryContextAlloc(cache_context, bytes));

@@ -4,7 +4,7 @@
 // function of the values of its page columns: the writers read nothing else (no setting, no
 // clock, no other table; the related fields are holes, filled per call). So the cache key is
 // the values themselves, as stored: a hit needs every column byte-equal to the row that was
-// rendered (the 64-bit hash only finds the candidate; memcmp decides), and then the fragment is
+// rendered (the row's id only finds the candidate; memcmp decides), and then the fragment is
 // the one rendering would write. No snapshot, transaction or tuple version is involved, so it
 // can never be stale under MVCC: a row another session updated has other bytes and misses; an
 // older version a REPEATABLE READ snapshot still sees has its own bytes and its own entry.
@@ -21,7 +21,10 @@ namespace prefect_filter {
 // GUC prefect_filter.render_cache_size (kB)
 extern int render_cache_size_kb;
 
-// A row as the cache sees it: its key bytes and their hash.
+// A row as the cache sees it: its key bytes, and the hash of its id, which finds the entry
+// (one entry per id: a row's newer version replaces its older one). Hashing the id instead of
+// the ~1.5 KB of key bytes keeps the lookup off the row's size; the bytes are still compared
+// in full.
 struct RowKey {
     StringInfoData bytes;  // reused across rows of a page
     uint64 hash;
@@ -39,9 +42,9 @@ struct CachedRow {
 // Whether the cache is on (its size is not 0); when it was turned off, frees what it held.
 bool RenderCacheOn();
 
-// Builds `key` from a row's values in `desc`'s column order. False when a value is stored out
-// of line (then the row has no key).
-bool BuildRowKey(RowKey *key, TupleDesc desc, const Datum *values, const bool *nulls);
+// Builds `key` from a row's values in `desc`'s column order; `id_column` (never NULL, a uuid)
+// gives its hash. False when a value is stored out of line (then the row has no key).
+bool BuildRowKey(RowKey *key, TupleDesc desc, const Datum *values, const bool *nulls, int id_column);
 
 // The row rendered for `shape` with exactly these bytes, or nullptr. A hit becomes the most
 // recently used entry. The result is valid until the next insert.

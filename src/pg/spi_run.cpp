@@ -8,9 +8,9 @@
 // with flow or work pool/queue filters) is prepared with CURSOR_OPT_CUSTOM_PLAN: parse and
 // analysis stay cached, planning uses the actual values, because a generic plan can be many
 // times slower there; kGeneric (the others, and the related loads) with CURSOR_OPT_GENERIC_PLAN:
-// planned once per backend and shape (their
-// plans do not depend on the values; PostgreSQL's default policy would keep re-planning the page
-// statement because an unknown LIMIT makes the generic plan look costlier). Pages and loads are
+// planned once per backend and shape (their plans do not depend on the values; PostgreSQL's
+// default policy would keep re-planning the page statement because an unknown LIMIT makes the
+// generic plan look costlier). Pages and loads are
 // planned serial, since a parallel worker's start-up only delays a page's first rows; counts with
 // sub-filters may use workers (Statement::parallel_ok), since they visit every matching row.
 // The measurements behind these choices are in doc/design.md ("Plans").
