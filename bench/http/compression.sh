@@ -43,7 +43,7 @@ free_port() {
     "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-cmake -S . -B build/bench >/dev/null && cmake --build build/bench -j2 --target prefect-filter-http pf_compression_levels >/dev/null ||
+cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build/bench -j2 --target prefect-filter-http pf_compression_levels >/dev/null ||
     { echo "build failed"; exit 1; }
 if [[ -z ${PGPORT:-} || -z ${PGHOST:-} ]]; then
     source scripts/pg_tmp.sh
