@@ -458,9 +458,10 @@ def compiled(cur, body):
 
 
 def _prepare_ours(r, sh, plan_mode):
-    """PREPAREs (a)'s compiled rows statement for this body (prefect.deployments_filter_sql) as
-    `ours` on the admin connection, set up as the extension runs it: the same plan mode, no JIT,
-    serial (the extension plans page statements without parallel workers). Returns the cursor,
+    """PREPAREs (a)'s compiled rows statement for this body (prefect.deployments_filter_sql), or
+    its count statement for a count shape, as `ours` on the admin connection, set up as the
+    extension runs it: the same plan mode, no JIT, serial except custom-planned counts (the
+    extension's parallel_ok). Returns the cursor,
     the parameter literals and the plan mode; _release_ours undoes the settings."""
     body = dict(sh.body)
     if sh.endpoint == "paginate":  # paginate's rows statement = filter with the page's offset
@@ -468,13 +469,17 @@ def _prepare_ours(r, sh, plan_mode):
         body["offset"] = sh.offset
     cur = r.admin.cursor()
     res = compiled(cur, body)
+    # a count shape runs the count statement (planned with workers when custom: parallel_ok)
+    is_count = sh.endpoint == "count"
+    sql, params = (res["count_sql"], res["count_params"]) if is_count else (res["sql"], res["params"])
     cur.execute("DEALLOCATE ALL")
-    cur.execute("PREPARE ours AS " + res["sql"])
+    cur.execute("PREPARE ours AS " + sql)
     mode = "force_generic_plan" if plan_mode.startswith("generic") else "force_custom_plan"
     cur.execute(f"SET plan_cache_mode = {mode}")
     cur.execute("SET jit = off")
-    cur.execute("SET max_parallel_workers_per_gather = 0")
-    return cur, sql_params_literals(res["params"]), mode
+    if not (is_count and mode == "force_custom_plan"):
+        cur.execute("SET max_parallel_workers_per_gather = 0")
+    return cur, sql_params_literals(params), mode
 
 
 def _release_ours(cur):

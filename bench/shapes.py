@@ -51,6 +51,11 @@ DBA_INDEXES = [
      "sql": "CREATE INDEX IF NOT EXISTS pf_ix_task_run__state_type_flow_run_id ON prefect.task_run "
             "(state_type, flow_run_id)",
      "reason": "the flow runs holding a task run of a state, index-only (count_tr_state)"},
+    {"name": "pf_ix_flow_run__deployment_id_id", "table": "flow_run", "extension": "0.5.0",
+     "sql": "CREATE INDEX IF NOT EXISTS pf_ix_flow_run__deployment_id_id ON prefect.flow_run "
+            "(deployment_id, id)",
+     "reason": "a deployment's flow runs, index-only, in the per-deployment probe of a page that walks "
+               "deployments in name order (tr_state)"},
     {"name": "dba_ix_task_run__flow_run_id_state_type", "table": "task_run",
      "sql": "CREATE INDEX IF NOT EXISTS dba_ix_task_run__flow_run_id_state_type ON prefect.task_run "
             "(flow_run_id, state_type)",
@@ -82,6 +87,8 @@ EXTENSION_INDEX_REASONS = {
                                                       "index-only",
     "pf_ix_task_run__state_type_flow_run_id": "(0.4.0) task-run state filters: the matching task runs' flow "
                                               "runs, index-only",
+    "pf_ix_flow_run__deployment_id_id": "(0.5.0) a deployment's flow runs, index-only: the task-run probe of "
+                                        "pages walking deployments in name order (tr_state)",
     "trgm_ix_deployment_name": "ILIKE '%...%' on deployment names (pg_trgm): dep_name_like, "
                                "dep_flow_or_name_like, or_combo",
     "trgm_ix_flow_name": "ILIKE '%...%' on flow names (pg_trgm): dep_flow_or_name_like, combo4",

@@ -60,7 +60,7 @@ SELECT * FROM pg_temp.plan('{"flow_runs": {"state": {"type": {"any_": ["COMPLETE
 -- ... and a page of them: each deployment's probe is one range of the extension's
 -- (deployment_id, state_type, start) index
 SELECT * FROM pg_temp.plan('{"flow_runs": {"state": {"type": {"any_": ["FAILED", "CRASHED"]}}, "start_time": {"after_": "2024-04-01T00:00:00Z", "before_": "2024-05-01T00:00:00Z"}}, "limit": 10}');
--- task runs by state
+-- task runs by state (one value: `=`, so the index range comes in flow-run order, no sort)
 SELECT * FROM pg_temp.plan('{"task_runs": {"state": {"type": {"any_": ["FAILED"]}}}}', 'count');
 -- flows by name, work pools by name
 SELECT * FROM pg_temp.plan('{"flows": {"name": {"any_": ["etl"]}}}', 'count');

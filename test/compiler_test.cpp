@@ -84,11 +84,14 @@ TEST(Compile, SortsHaveIdTiebreak) {
 TEST(Compile, SchemaIsQuotedEverywhere) {
     pf::CompileOptions options;
     options.schema = "public";
-    pf::CompiledRequest r =
-        pf::Compile("{\"flow_runs\":{\"state\":{\"type\":{\"any_\":[\"RUNNING\"]}}}}", pf::Endpoint::kFilter, options);
+    pf::CompiledRequest r = pf::Compile("{\"flow_runs\":{\"state\":{\"type\":{\"any_\":[\"RUNNING\",\"FAILED\"]}}}}",
+                                        pf::Endpoint::kFilter, options);
     EXPECT_EQ(r.rows.sql.find("prefect"), std::string::npos);
     EXPECT_NE(r.rows.sql.find("\"public\".\"flow_run\" fr"), std::string::npos);
     EXPECT_NE(r.rows.sql.find("$1::\"public\".\"state_type\"[]"), std::string::npos);
+    r = pf::Compile("{\"flow_runs\":{\"state\":{\"type\":{\"any_\":[\"RUNNING\"]}}}}", pf::Endpoint::kFilter, options);
+    EXPECT_EQ(r.rows.sql.find("prefect"), std::string::npos);
+    EXPECT_NE(r.rows.sql.find("$1::\"public\".\"state_type\")"), std::string::npos);
 }
 
 TEST(Compile, RelatedRowsAreLoadedPerPageNotPerRow) {
@@ -119,13 +122,19 @@ TEST(Compile, ValuesAreParametersNeverText) {
         Filter("{\"deployments\":{\"name\":{\"any_\":[\"" + evil + "\"],\"like_\":\"" + evil + "\"}}}");
     EXPECT_EQ(r.rows.sql.find("DROP"), std::string::npos);
     ASSERT_GE(r.rows.params.size(), 2u);
-    EXPECT_EQ(r.rows.params[0].items, std::vector<std::string>{evil});
+    EXPECT_EQ(r.rows.params[0].type, pf::ParamType::kText);  // one value: `=` (see OneValueIsEquality)
+    EXPECT_EQ(r.rows.params[0].text, evil);
     EXPECT_EQ(r.rows.params[1].text, "%" + evil + "%");
 }
 
 TEST(Compile, SameShapeSameText) {
-    EXPECT_EQ(Filter("{\"deployments\":{\"name\":{\"any_\":[\"a\"]}}}").rows.sql,
+    // the text depends on the body's shape and on whether a list holds exactly one value
+    EXPECT_EQ(Filter("{\"deployments\":{\"name\":{\"any_\":[\"a\",\"b\"]}}}").rows.sql,
               Filter("{\"deployments\":{\"name\":{\"any_\":[\"b\",\"c\",\"d\"]}}}").rows.sql);
+    EXPECT_EQ(Filter("{\"deployments\":{\"name\":{\"any_\":[\"a\"]}}}").rows.sql,
+              Filter("{\"deployments\":{\"name\":{\"any_\":[\"z\"]}}}").rows.sql);
+    EXPECT_EQ(Filter("{\"deployments\":{\"name\":{\"any_\":[]}}}").rows.sql,
+              Filter("{\"deployments\":{\"name\":{\"any_\":[\"b\",\"c\"]}}}").rows.sql);
 }
 
 TEST(Compile, CustomPlansOnlyWhereValuesDecideThePlan) {
@@ -178,6 +187,36 @@ TEST(Fields, AnyNotAnyLikeAndTags) {
               "((d.tags ?| $1::text[]) OR (d.tags <> '[]'::jsonb))");
 }
 
+// Prefect's IN of one bound value is `= $1` in PostgreSQL (SQLAlchemy renders `IN ($1)`), and so
+// is ours: an index range on `=` comes back in key order (compile.cpp, AnyOf). Empty and longer
+// lists stay one array parameter.
+TEST(Fields, OneValueIsEquality) {
+    EXPECT_EQ(Where("{\"deployments\":{\"id\":{\"any_\":[\"0D000000000000000000000000000001\"]}}}"),
+              "(d.id = $1::uuid)");
+    std::vector<pf::Param> p =
+        CountParams("{\"deployments\":{\"id\":{\"any_\":[\"0D000000000000000000000000000001\"]}}}");
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].type, pf::ParamType::kUuid);
+    EXPECT_EQ(p[0].text, "0d000000-0000-0000-0000-000000000001");  // canonical, as the arrays' items
+    EXPECT_EQ(Where("{\"deployments\":{\"name\":{\"any_\":[\"a\"]}}}"), "(d.name = $1::text)");
+    EXPECT_EQ(Where("{\"deployments\":{\"name\":{\"any_\":[\"a\",\"b\"]}}}"), "(d.name = ANY($1::text[]))");
+    p = CountParams("{\"task_runs\":{\"state\":{\"type\":{\"any_\":[\"FAILED\"]}}}}");
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].type, pf::ParamType::kStateType);
+    EXPECT_EQ(p[0].text, "FAILED");
+    EXPECT_NE(Where("{\"task_runs\":{\"state\":{\"type\":{\"any_\":[\"FAILED\"]}}}}")
+                  .find("(tr.state_type = $1::\"prefect\".\"state_type\")"),
+              std::string::npos);
+    EXPECT_NE(Where("{\"task_runs\":{\"flow_run_id\":{\"any_\":[\"0D000000000000000000000000000001\"]}}}")
+                  .find("(tr.flow_run_id = $1::uuid)"),
+              std::string::npos);
+    EXPECT_NE(Where("{\"flow_runs\":{\"parent_flow_run_id\":{\"any_\":[\"0D000000000000000000000000000001\"]}}}")
+                  .find("ptr.flow_run_id = $1::uuid"),
+              std::string::npos);
+    EXPECT_EQ(Where("{\"deployments\":{\"id\":{\"not_any_\":[\"0D000000000000000000000000000001\"]}}}"),
+              "(d.id <> ALL($1::uuid[]))");  // not_any_ is not IN: unchanged
+}
+
 TEST(Fields, OperatorAndEmptySubFilters) {
     // an empty sub-object is TRUE: harmless under and_, everything under or_
     EXPECT_EQ(Where("{\"deployments\":{\"name\":{},\"paused\":{\"eq_\":true}}}"), "(d.paused = $1::boolean)");
@@ -205,12 +244,13 @@ TEST(Fields, RelationalFiltersAreExistsSemiJoins) {
 TEST(Fields, StateDropRule) {
     const std::string exists = "EXISTS (SELECT 1 FROM \"prefect\".\"flow_run\" fr WHERE fr.deployment_id = d.id";
     EXPECT_EQ(Where("{\"flow_runs\":{\"state\":{\"type\":{\"any_\":[\"RUNNING\"]}}}}"),
-              exists + " AND (fr.state_type = ANY($1::\"prefect\".\"state_type\"[])))");
+              exists + " AND (fr.state_type = $1::\"prefect\".\"state_type\"))");
     // two active fields in one sub-filter: Prefect drops the whole sub-filter
     EXPECT_EQ(Where("{\"flow_runs\":{\"state\":{\"type\":{\"any_\":[\"RUNNING\"],\"not_any_\":[\"FAILED\"]}}}}"),
               exists + ")");
     // an empty sub-filter is dropped too, so it cannot make or_ TRUE here
-    EXPECT_EQ(Where("{\"flow_runs\":{\"state\":{\"operator\":\"or_\",\"type\":{\"any_\":[\"RUNNING\"]},\"name\":{}}}}"),
+    EXPECT_EQ(Where("{\"flow_runs\":{\"state\":{\"operator\":\"or_\",\"type\":{\"any_\":[\"RUNNING\",\"FAILED\"]},"
+                    "\"name\":{}}}}"),
               exists + " AND (fr.state_type = ANY($1::\"prefect\".\"state_type\"[])))");
 }
 

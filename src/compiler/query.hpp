@@ -15,18 +15,30 @@ namespace prefect_filter {
 
 // The type of a bound parameter. The SQL text casts each $n to exactly this type, and the
 // PostgreSQL side binds it with the matching type OID.
-enum class ParamType { kUuidArray, kTextArray, kStateTypeArray, kText, kTimestampTz, kBool, kInt8 };
+// An any_ list of one value is bound as the scalar type (kUuid, kStateType, kText): see
+// compile.cpp, AnyOf.
+enum class ParamType {
+    kUuidArray,
+    kTextArray,
+    kStateTypeArray,
+    kUuid,
+    kStateType,
+    kText,
+    kTimestampTz,
+    kBool,
+    kInt8,
+};
 
 struct Param {
     ParamType type;
     std::vector<std::string> items;  // kUuidArray (canonical lower-case text), kTextArray,
                                      // kStateTypeArray (labels of the schema's state_type enum)
-    std::string text;                // kText
+    std::string text;                // kText; kUuid and kStateType as the arrays' items
     int64_t int_value = 0;           // kInt8; kTimestampTz as microseconds since 2000-01-01 UTC
     bool bool_value = false;         // kBool
 };
 
-const char *ParamTypeSqlName(ParamType type);  // "uuid[]", "text[]", ... ("state_type[]", unqualified)
+const char *ParamTypeSqlName(ParamType type);  // "uuid[]", "text[]", ... ("state_type", unqualified)
 
 // How a statement is planned (doc/design.md, "Plans").
 enum class PlanMode : uint8_t {

@@ -93,7 +93,7 @@ std::vector<std::pair<std::string, std::string>> OptionExamples();
 std::string OptionVariableOf(const std::string &flag);
 
 // The server's version (--version; the Debian package's upstream version).
-#define PF_HTTP_VERSION "0.4.0"
+#define PF_HTTP_VERSION "0.5.0"
 
 // Does a libpq connection string or URI carry a password? (The server refuses it: a command line
 // is visible to every user in `ps`.)

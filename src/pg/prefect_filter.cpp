@@ -246,6 +246,8 @@ void PushStatement(JsonbParseState **state, const char *sql_key, const char *par
                 for (const std::string &item : p.items) PushString(state, item.data(), item.size(), WJB_ELEM);
                 pushJsonbValue(state, WJB_END_ARRAY, nullptr);
                 break;
+            case ParamType::kUuid:
+            case ParamType::kStateType:
             case ParamType::kText: PushString(state, p.text.data(), p.text.size(), WJB_ELEM); break;
             case ParamType::kTimestampTz: {
                 char buf[48];

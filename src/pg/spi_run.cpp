@@ -131,6 +131,8 @@ Oid ParamTypeOid(ParamType type, Oid state_type) {
         case ParamType::kStateTypeArray: return get_array_type(state_type);
         case ParamType::kUuidArray: return UUIDARRAYOID;
         case ParamType::kTextArray: return TEXTARRAYOID;
+        case ParamType::kStateType: return state_type;
+        case ParamType::kUuid: return UUIDOID;
         case ParamType::kText: return TEXTOID;
         case ParamType::kTimestampTz: return TIMESTAMPTZOID;
         case ParamType::kBool: return BOOLOID;
@@ -162,6 +164,9 @@ Datum ParamDatum(const Param &p, Oid state_type) {
             return PointerGetDatum(uuid ? UuidArray(elems, n)
                                         : construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
         }
+        case ParamType::kStateType:  // a label the compiler validated
+            return DirectFunctionCall2(enum_in, CStringGetDatum(p.text.c_str()), ObjectIdGetDatum(state_type));
+        case ParamType::kUuid: return DirectFunctionCall1(uuid_in, CStringGetDatum(p.text.c_str()));
         case ParamType::kText:
             return PointerGetDatum(cstring_to_text_with_len(p.text.data(), static_cast<int>(p.text.size())));
         case ParamType::kTimestampTz: return TimestampTzGetDatum(p.int_value);
@@ -188,7 +193,8 @@ uint64 RunStatement(const Statement &stmt, const char *schema, DestReceiver *des
     Oid state_type = InvalidOid;
     for (int i = 0; i < nargs; ++i) {
         const Param &p = stmt.params[static_cast<size_t>(i)];
-        if (p.type == ParamType::kStateTypeArray && !OidIsValid(state_type)) state_type = StateTypeOid(schema);
+        const bool state = p.type == ParamType::kStateTypeArray || p.type == ParamType::kStateType;
+        if (state && !OidIsValid(state_type)) state_type = StateTypeOid(schema);
         types[i] = ParamTypeOid(p.type, state_type);
         values[i] = ParamDatum(p, state_type);
     }

@@ -142,7 +142,7 @@ def indexes(args):
     statements = [r[0] for r in dst.fetchall()]
     own = index_defs(src, "prefect")
     check(f"Prefect's tables: one CREATE INDEX CONCURRENTLY statement per index of the stand-alone tables ({len(own)})",
-          len(statements) == len(own) >= 4 and all(s.startswith("CREATE INDEX CONCURRENTLY ") for s in statements),
+          len(statements) == len(own) >= 5 and all(s.startswith("CREATE INDEX CONCURRENTLY ") for s in statements),
           str(statements))
     for s in statements:
         dst.execute(s)  # autocommit: CONCURRENTLY runs outside a transaction, as the operator would

@@ -105,7 +105,7 @@ expect_eq "default version" \
     "$(q postgres "SELECT default_version FROM pg_available_extensions WHERE name = 'prefect_filter'")" "$LATEST"
 expect_eq "update path 0.1.0 -> $LATEST" \
     "$(q postgres "SELECT path FROM pg_extension_update_paths('prefect_filter') WHERE source = '0.1.0' AND target = '$LATEST'")" \
-    "0.1.0--0.2.0--0.3.0--$LATEST"
+    "0.1.0--0.2.0--0.3.0--0.4.0--$LATEST"
 
 # ------------------------------------------------------------------ 2. A: 0.1.0, data, upgrade
 echo "== database A: CREATE EXTENSION prefect_filter VERSION '0.1.0', then ALTER EXTENSION UPDATE"
@@ -185,7 +185,7 @@ expect_eq "datetime_parsing: pendulum by default, pydantic when set" \
        q "$DB_A" "SET prefect_filter.datetime_parsing = pydantic; SELECT prefect.deployments_validation_errors('{\"flow_runs\": {\"end_time\": {\"after_\": \"x\"}}}') -> 'detail' -> 0 ->> 'type'")" \
     "value_error/datetime_from_date_parsing"
 
-expect_eq "0.4.0: the stand-alone tables have every recommended index" \
+expect_eq "0.5.0: the stand-alone tables have every recommended index" \
     "$(q "$DB_A" "SELECT count(*) FROM prefect.recommended_indexes()")" "0"
 expect_eq "0.4.0: lz4 for the wide jsonb columns when the server has it" \
     "$(q "$DB_A" "SELECT string_agg(attname || '=' || attcompression::text, ',' ORDER BY attname) FROM pg_attribute
