@@ -83,15 +83,29 @@ void CompressedCache::InsertKeyed(const Key &key, std::shared_ptr<const std::str
     }
 }
 
+CompressedCache::Lookup CompressedCache::Look(Encoding encoding, int level, std::string_view body) {
+    Lookup out;
+    if (!Holds(body.size())) return out;
+    out.key = KeyOf(encoding, level, body);  // hashed once for the lookup and the insertion
+    out.keep = true;
+    out.kept = FindKeyed(out.key, body);
+    return out;
+}
+
+std::optional<std::string> CompressedCache::Fill(const Lookup &missed, Encoding encoding, int level,
+                                                 const std::shared_ptr<const std::string> &body) {
+    if (!body) return std::nullopt;
+    std::optional<std::string> packed = pf_http::Compress(encoding, *body, level);
+    if (packed && missed.keep) InsertKeyed(missed.key, body, *packed);
+    return packed;
+}
+
 std::optional<std::string> CompressedCache::Compress(Encoding encoding, int level,
                                                      const std::shared_ptr<const std::string> &body) {
     if (!body) return std::nullopt;
-    if (!Holds(body->size())) return pf_http::Compress(encoding, *body, level);
-    const Key key = KeyOf(encoding, level, *body);  // hashed once for the lookup and the insertion
-    if (std::optional<std::string> kept = FindKeyed(key, *body)) return kept;
-    std::optional<std::string> packed = pf_http::Compress(encoding, *body, level);
-    if (packed) InsertKeyed(key, body, *packed);
-    return packed;
+    Lookup lookup = Look(encoding, level, *body);
+    if (lookup.kept) return std::move(lookup.kept);
+    return Fill(lookup, encoding, level, body);
 }
 
 CompressedCacheStats CompressedCache::Stats() const {

@@ -62,6 +62,14 @@ public:
     // Find, else Compress and Insert. nullopt when the library fails (nothing is kept).
     std::optional<std::string> Compress(Encoding encoding, int level, const std::shared_ptr<const std::string> &body);
 
+    // Compress in two halves, for a caller that answers a hit at once and compresses a miss on
+    // another thread: Look finds (hashing the body once, counting a hit or a miss), Fill
+    // compresses what Look missed and keeps it under the key Look computed.
+    class Lookup;
+    Lookup Look(Encoding encoding, int level, std::string_view body);
+    std::optional<std::string> Fill(const Lookup &missed, Encoding encoding, int level,
+                                    const std::shared_ptr<const std::string> &body);
+
     // Would a body of this size be kept? (Not when the budget is 0 or the body alone is over a
     // quarter of it.)
     bool Holds(size_t body_size) const { return body_size <= budget_ / 4 && budget_ > 0; }
@@ -89,6 +97,18 @@ private:
     };
     using Order = std::list<std::shared_ptr<const Entry>>;  // most recently used first
 
+public:
+    class Lookup {
+    public:
+        std::optional<std::string> kept;  // the hit (a copy)
+
+    private:
+        friend class CompressedCache;
+        Key key{};
+        bool keep = false;  // Fill keeps the result (the cache holds bodies of this size)
+    };
+
+private:
     Key KeyOf(Encoding encoding, int level, std::string_view body) const;
     std::optional<std::string> FindKeyed(const Key &key, std::string_view body);
     void InsertKeyed(const Key &key, std::shared_ptr<const std::string> body, std::string compressed);

@@ -48,6 +48,33 @@ TEST(CompressedCache, HitReturnsTheSameBytes) {
     EXPECT_EQ(s.bytes, body->size() + first->size());
 }
 
+// The server's path: Look on the loop thread, Fill on a worker only after a miss. One miss is
+// counted once, Fill keeps the result under Look's key, and the next Look hits.
+TEST(CompressedCache, LookThenFillCountsOnceAndKeeps) {
+    CompressedCache cache(16 << 20);
+    auto body = Body(300000, 7);
+    CompressedCache::Lookup missed = cache.Look(Encoding::kBrotli, 1, *body);
+    EXPECT_FALSE(missed.kept);
+    EXPECT_EQ(cache.Stats().misses, 1u);
+    std::optional<std::string> packed = cache.Fill(missed, Encoding::kBrotli, 1, body);
+    ASSERT_TRUE(packed);
+    EXPECT_EQ(Decompress(Encoding::kBrotli, *packed), *body);
+    CompressedCacheStats s = cache.Stats();
+    EXPECT_EQ(s.misses, 1u);
+    EXPECT_EQ(s.entries, 1u);
+    CompressedCache::Lookup hit = cache.Look(Encoding::kBrotli, 1, std::string(*body));
+    ASSERT_TRUE(hit.kept);
+    EXPECT_EQ(*hit.kept, *packed);
+    EXPECT_EQ(cache.Stats().hits, 1u);
+    // a body the cache does not hold (over a quarter of the budget): Fill compresses, keeps nothing
+    CompressedCache small(100000);
+    CompressedCache::Lookup not_held = small.Look(Encoding::kZstd, 3, *body);
+    EXPECT_FALSE(not_held.kept);
+    EXPECT_EQ(small.Stats().misses, 0u);
+    ASSERT_TRUE(small.Fill(not_held, Encoding::kZstd, 3, body));
+    EXPECT_EQ(small.Stats().entries, 0u);
+}
+
 TEST(CompressedCache, ADifferentBodyOfTheSameLengthMisses) {
     CompressedCache cache(16 << 20);
     auto body = Body(200000, 1);
