@@ -592,7 +592,7 @@ def report(path_json):
     md.append("Flow-run window shapes (a flow_runs start_time range): "
               + (", ".join(f"`{row['shape']}`" for row in fr_windows) or "none")
               + ". The sequential-scan check reads (a)'s plans: the EXPLAIN of the statement the function compiles "
-              "for every shape (for a count shape, the rows statement of the same filter) and the EXPLAIN ANALYZE "
+              "for every shape (for a count shape its count statement, planned with workers when custom, as the extension runs it) and the EXPLAIN ANALYZE "
               "of the slow-shape section. The UI page, memory and statement-count targets are in their sections "
               "above; the scaling target in sweep.md.\n")
     md.append("Missed:\n" if miss else "Every target above met.\n")
