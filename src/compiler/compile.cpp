@@ -154,9 +154,9 @@ Param ItemsParam(ParamType type, const std::vector<std::string> &items, const ch
 // `col IN (items)`, as Prefect's SQLAlchemy renders it: one value is `col = $n` (SQLAlchemy's
 // expanding IN of one bound value gives `IN ($1)`, which PostgreSQL reads as `=`), any other
 // number `col = ANY($n)` over one array parameter. The difference is the plan's: an index range
-// on `=` returns its rows in key order, so a join can merge them without sorting (the task runs
-// of one state by flow run: 1.7 s -> 0.9 s on dataset L), while `= ANY` of a one-element array
-// is read as a list of ranges, in no order the planner can use.
+// on `=` returns its rows in key order, so a join can merge them without sorting, while `= ANY`
+// of a one-element array is read as a list of ranges, in no order the planner can use
+// (doc/design.md, "Plans").
 Expr AnyOf(const std::string &col, ParamType scalar, ParamType array, const std::vector<std::string> &items,
            Builder &b) {
     if (items.size() == 1) {

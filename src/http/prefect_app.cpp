@@ -281,8 +281,7 @@ void PrefectApp::Send(const std::shared_ptr<Call> &call, Answer answer) {
         Respond(call, std::move(response));
     };
     // The cache is looked up here, on the loop thread: a hit costs a hash and a comparison of the
-    // body (~0.06 ms for a 288 KB UI page), less than the two thread switches of offloading it
-    // (HTTP p50 of the UI page at 1 connection: bench/results/compression.md). Only a miss is
+    // body, less than the two thread switches of offloading it (doc/http.md). Only a miss is
     // compressed off the loop.
     const int level = LevelOf(encoding);
     CompressedCache::Lookup lookup = compressed_cache_.Look(encoding, level, *plain);
