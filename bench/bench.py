@@ -461,8 +461,8 @@ def _prepare_ours(r, sh, plan_mode):
     """PREPAREs (a)'s compiled rows statement for this body (prefect.deployments_filter_sql), or
     its count statement for a count shape, as `ours` on the admin connection, set up as the
     extension runs it: the same plan mode, no JIT, serial except custom-planned counts (the
-    extension's parallel_ok). Returns the cursor,
-    the parameter literals and the plan mode; _release_ours undoes the settings."""
+    extension's parallel_ok). Returns the cursor, the parameter literals and the plan mode;
+    _release_ours undoes the settings."""
     body = dict(sh.body)
     if sh.endpoint == "paginate":  # paginate's rows statement = filter with the page's offset
         body.pop("page", None)

@@ -7,7 +7,8 @@
 // rendered (the row's id only finds the candidate; memcmp decides), and then the fragment is
 // the one rendering would write. No snapshot, transaction or tuple version is involved, so it
 // can never be stale under MVCC: a row another session updated has other bytes and misses; an
-// older version a REPEATABLE READ snapshot still sees has its own bytes and its own entry.
+// older version a REPEATABLE READ snapshot still sees has its own bytes, so it hits only while
+// the id's one entry holds that version, and is rendered otherwise.
 // Values stored out of line (TOAST pointers) are not keys (a pointer names, it does not hold,
 // the value, and TOAST value ids are reused): such rows are rendered every time.
 //

@@ -10,9 +10,9 @@
 // times slower there; kGeneric (the others, and the related loads) with CURSOR_OPT_GENERIC_PLAN:
 // planned once per backend and shape (their plans do not depend on the values; PostgreSQL's
 // default policy would keep re-planning the page statement because an unknown LIMIT makes the
-// generic plan look costlier). Pages and loads are
-// planned serial, since a parallel worker's start-up only delays a page's first rows; counts with
-// sub-filters may use workers (Statement::parallel_ok), since they visit every matching row.
+// generic plan look costlier). Pages and loads are planned serial, since a parallel worker's
+// start-up only delays a page's first rows; counts with sub-filters may use workers
+// (Statement::parallel_ok), since they visit every matching row.
 // The measurements behind these choices are in doc/design.md ("Plans").
 #include "pg/spi_run.hpp"
 
@@ -141,34 +141,37 @@ Oid ParamTypeOid(ParamType type, Oid state_type) {
     return TEXTOID;
 }
 
+// One value of a list, or a list's only value, as its scalar type: a state-type label (the
+// compiler validated it), a uuid's canonical text, or text.
+Datum ValueDatum(ParamType scalar, const std::string &text, Oid state_type) {
+    switch (scalar) {
+        case ParamType::kStateType:
+            return DirectFunctionCall2(enum_in, CStringGetDatum(text.c_str()), ObjectIdGetDatum(state_type));
+        case ParamType::kUuid: return DirectFunctionCall1(uuid_in, CStringGetDatum(text.c_str()));
+        default: return PointerGetDatum(cstring_to_text_with_len(text.data(), static_cast<int>(text.size())));
+    }
+}
+
+Datum ItemsDatum(const Param &p, ParamType element, Oid state_type) {
+    int n = static_cast<int>(p.items.size());
+    Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
+    for (int i = 0; i < n; ++i) elems[i] = ValueDatum(element, p.items[static_cast<size_t>(i)], state_type);
+    switch (element) {
+        case ParamType::kStateType:
+            return PointerGetDatum(construct_array(elems, n, state_type, sizeof(Oid), true, TYPALIGN_INT));
+        case ParamType::kUuid: return PointerGetDatum(UuidArray(elems, n));
+        default: return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+    }
+}
+
 Datum ParamDatum(const Param &p, Oid state_type) {
     switch (p.type) {
-        case ParamType::kStateTypeArray: {  // labels were validated by the compiler
-            int n = static_cast<int>(p.items.size());
-            Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
-            for (int i = 0; i < n; ++i)
-                elems[i] = DirectFunctionCall2(enum_in, CStringGetDatum(p.items[static_cast<size_t>(i)].c_str()),
-                                               ObjectIdGetDatum(state_type));
-            return PointerGetDatum(construct_array(elems, n, state_type, sizeof(Oid), true, TYPALIGN_INT));
-        }
-        case ParamType::kUuidArray:
-        case ParamType::kTextArray: {
-            int n = static_cast<int>(p.items.size());
-            Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
-            bool uuid = p.type == ParamType::kUuidArray;
-            for (int i = 0; i < n; ++i) {
-                const std::string &item = p.items[static_cast<size_t>(i)];
-                elems[i] = uuid ? DirectFunctionCall1(uuid_in, CStringGetDatum(item.c_str()))
-                                : PointerGetDatum(cstring_to_text_with_len(item.data(), static_cast<int>(item.size())));
-            }
-            return PointerGetDatum(uuid ? UuidArray(elems, n)
-                                        : construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
-        }
-        case ParamType::kStateType:  // a label the compiler validated
-            return DirectFunctionCall2(enum_in, CStringGetDatum(p.text.c_str()), ObjectIdGetDatum(state_type));
-        case ParamType::kUuid: return DirectFunctionCall1(uuid_in, CStringGetDatum(p.text.c_str()));
-        case ParamType::kText:
-            return PointerGetDatum(cstring_to_text_with_len(p.text.data(), static_cast<int>(p.text.size())));
+        case ParamType::kStateTypeArray: return ItemsDatum(p, ParamType::kStateType, state_type);
+        case ParamType::kUuidArray: return ItemsDatum(p, ParamType::kUuid, state_type);
+        case ParamType::kTextArray: return ItemsDatum(p, ParamType::kText, state_type);
+        case ParamType::kStateType:
+        case ParamType::kUuid:
+        case ParamType::kText: return ValueDatum(p.type, p.text, state_type);
         case ParamType::kTimestampTz: return TimestampTzGetDatum(p.int_value);
         case ParamType::kBool: return BoolGetDatum(p.bool_value);
         case ParamType::kInt8: return Int64GetDatum(p.int_value);
