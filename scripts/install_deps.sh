@@ -7,7 +7,7 @@ PACKAGES=(
     postgresql-15 postgresql-server-dev-15
     nlohmann-json3-dev libgtest-dev libgmock-dev libpq-dev
     python3 python3-psycopg2 python3-zstandard python3-brotli
-    libboost1.81-dev libdeflate-dev libzstd-dev libbrotli-dev nginx curl pgbouncer
+    libboost1.81-dev libdeflate-dev libzstd-dev libbrotli-dev libxxhash-dev nginx curl pgbouncer
     clang-format-14
 )
 missing=()

@@ -44,9 +44,9 @@ class CompressedCache {
 public:
     // How a body is hashed to find its candidate entry (the tests give one that collides).
     using BodyHash = size_t (*)(std::string_view body);
-    static size_t StdHash(std::string_view body);
+    static size_t FastHash(std::string_view body);
 
-    explicit CompressedCache(size_t budget_bytes, BodyHash hash = StdHash);
+    explicit CompressedCache(size_t budget_bytes, BodyHash hash = FastHash);
     CompressedCache(const CompressedCache &) = delete;
     CompressedCache &operator=(const CompressedCache &) = delete;
 
