@@ -161,7 +161,7 @@ bool PrepareSession(PGconn *conn, const PgPool::Settings &settings, std::string 
     PQfreemem(schema);
     for (const StatementSpec &spec : kStatements) {
         if (spec.only_with_csrf && !settings.csrf) continue;
-        // The functions' text output is Prefect's body; ::text keeps it unchanged.
+        // The functions' text output is Prefect's body (endpoints.hpp: no cast).
         const std::string sql =
             spec.in_extension_schema ? "SELECT " + quoted_schema + "." + spec.call : std::string(spec.call);
         if (!exec_ok(Result(PQprepare(conn, spec.prepared_name, sql.c_str(), 1, nullptr)), "PREPARE")) return false;

@@ -91,7 +91,7 @@ public:
     PgPool(const PgPool &) = delete;
     PgPool &operator=(const PgPool &) = delete;
 
-    // Runs `SELECT schema.function($1::jsonb)::text` for `statement` with `body` as $1. Call and
+    // Runs `SELECT schema.function($1::jsonb)` for `statement` with `body` as $1. Call and
     // callback on the loop thread.
     void Run(Statement statement, std::string body, Callback done);
 

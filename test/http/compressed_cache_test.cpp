@@ -94,6 +94,19 @@ TEST(CompressedCache, ADifferentBodyOfTheSameLengthMisses) {
     EXPECT_FALSE(cache.Find(Encoding::kZstd, 3, body->substr(0, body->size() - 1)));  // a prefix
 }
 
+// The server's hash reads every byte: bodies one byte apart anywhere are different candidates
+// (a hash of samples would make such bodies evict each other, each then missing every time).
+TEST(CompressedCache, FastHashReadsEveryByte) {
+    auto body = Body(300000, 7);
+    const size_t original = CompressedCache::FastHash(*body);
+    EXPECT_EQ(CompressedCache::FastHash(std::string(*body)), original);
+    for (size_t at = 0; at < body->size(); at += 997) {
+        std::string other = *body;
+        other[at] = static_cast<char>(other[at] ^ 1);
+        EXPECT_NE(CompressedCache::FastHash(other), original) << at;
+    }
+}
+
 // With a hash under which every body collides, only the bytes decide: a body never gets another
 // body's compressed form.
 TEST(CompressedCache, HashTwinsAreToldApartByTheirBytes) {

@@ -139,8 +139,8 @@ def prepared(dsn):
     # session 1: protocol-level prepared statements (PQprepare), as the HTTP server makes them
     c1 = pq.connect(dsn)
     pq.prepare(c1, "pf_count", "SELECT prefect.deployments_count($1::jsonb)")
-    pq.prepare(c1, "pf_filter", "SELECT prefect.deployments_filter($1::jsonb)::text")
-    pq.prepare(c1, "pf_paginate", "SELECT prefect.deployments_paginate($1::jsonb)::text")
+    pq.prepare(c1, "pf_filter", "SELECT prefect.deployments_filter($1::jsonb)")
+    pq.prepare(c1, "pf_paginate", "SELECT prefect.deployments_paginate($1::jsonb)")
     # session 2: SQL PREPARE through psycopg2
     s2 = psycopg2.connect(dsn)
     s2.autocommit = True
