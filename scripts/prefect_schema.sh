@@ -15,11 +15,12 @@
 # of a database with CREATE EXTENSION pg_trgm; CREATE EXTENSION prefect_filter (the installed
 # extension: run `make install` / scripts/build.sh first) and writes DIFF.md (harness/compare.py
 # with test/prefect_schema/reads.tsv).
-# Same rows, both layouts: for one tag per head, the migrated database also gets CREATE EXTENSION
-# prefect_filter, data/generate.sql (scale 1) in schema prefect, a copy of those rows in Prefect's
-# public tables (harness/copy_to_public.sql), and harness/answers.py checks that the answers of
-# deployments_filter/count/paginate for test/prefect_schema/bodies.jsonl are identical with
-# prefect_filter.schema = 'prefect' and = 'public'. The result goes into DIFF.md.
+# Same rows, both layouts: for one tag per head, the rows of data/generate.sql (scale 1) in a
+# stand-alone database are loaded into the migrated database's tables (as test/prefect_schema/
+# run.sh loads them into the recorded schemas), the migrated database gets CREATE EXTENSION
+# prefect_filter (which serves public's tables there), and prefect_database.py answers checks that
+# deployments_filter/count/paginate give identical answers in both databases for every body of
+# test/prefect_schema/bodies.jsonl. The result goes into DIFF.md.
 #
 # Writes test/prefect_schema/{heads.tsv, catalog-<head>.txt, catalog-extension.txt, DIFF.md};
 # catalog-<head>.txt files of heads no longer listed are removed. Needs no network.
@@ -67,6 +68,16 @@ describe() {  # describe DATABASE SCHEMA OUTFILE
     psql -X -q -v ON_ERROR_STOP=1 -v schema="$2" -d "$1" -f "$OUT/catalog.sql" >"$3"
 }
 
+# The rows: a stand-alone database, and its rows as COPY statements for Prefect's tables (same
+# table and column names; triggers off: the rows point at block_schema / flow_run_state rows that
+# only Prefect's schema has tables for).
+createdb pf_schema_rows
+psql -X -q -v ON_ERROR_STOP=1 -d pf_schema_rows -c 'CREATE EXTENSION pg_trgm' -c 'CREATE EXTENSION prefect_filter'
+psql -X -q -v ON_ERROR_STOP=1 -v scale=1 -d pf_schema_rows -f "$ROOT/data/generate.sql" >/dev/null
+pg_dump --data-only --disable-triggers -n prefect -T prefect.csrf_token -d pf_schema_rows |
+    grep -v -e '^\\restrict ' -e '^\\unrestrict ' |
+    sed -e 's/^COPY prefect\./COPY public./' -e 's/^ALTER TABLE prefect\./ALTER TABLE public./' >"$WORK/rows.sql"
+
 HEADS_NEW=$WORK/heads.tsv
 printf '# tag\thead (PostgreSQL alembic head of the tag'"'"'s migration scripts; scripts/prefect_schema.sh)\n' >"$HEADS_NEW"
 declare -A CATALOG_OF_HEAD
@@ -106,12 +117,14 @@ for tag in "${TAGS[@]}"; do
         } >"$WORK/schema-$head.sql"
         # same rows, both layouts (once per head)
         psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION prefect_filter'
-        psql -X -q -v ON_ERROR_STOP=1 -v scale=1 -d "$db" -f "$ROOT/data/generate.sql" >/dev/null
-        psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$HARNESS/copy_to_public.sql" >/dev/null
-        "$PY" "$HARNESS/answers.py" "host=$PGHOST port=$PGPORT user=postgres dbname=$db" "$OUT/bodies.jsonl" \
+        psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$WORK/rows.sql" >/dev/null
+        psql -X -q -d "$db" -c 'ANALYZE'
+        "$PY" "$OUT/prefect_database.py" answers --source "host=$PGHOST port=$PGPORT user=postgres dbname=pf_schema_rows" \
+            --prefect "host=$PGHOST port=$PGPORT user=postgres dbname=$db" --bodies "$OUT/bodies.jsonl" \
             >"$WORK/answers-$head.txt" || { echo "$tag: answers differ between the layouts:" >&2; cat "$WORK/answers-$head.txt" >&2; exit 1; }
-        printf '%s\t%s (tag %s)\n' "$head" "$(tail -1 "$WORK/answers-$head.txt")" "$tag" >>"$WORK/answers.tsv"
-        echo "$tag: same rows in both layouts: $(tail -1 "$WORK/answers-$head.txt")"
+        same=$(sed -n 's/^ok   \([0-9]* answers identical.*\)/\1/p' "$WORK/answers-$head.txt")
+        printf '%s\t%s (tag %s)\n' "$head" "$same" "$tag" >>"$WORK/answers.tsv"
+        echo "$tag: same rows in both layouts: $same"
     fi
     dropdb "$db"
     if [[ -n ${CATALOG_OF_HEAD[$head]:-} ]]; then

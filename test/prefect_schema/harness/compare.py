@@ -6,7 +6,7 @@ usage: compare.py READS_TSV EXT_CATALOG HEADS_TSV CATALOG_DIR [ANSWERS_TSV] > DI
   EXT_CATALOG  catalog.sql output for schema prefect of CREATE EXTENSION prefect_filter
   HEADS_TSV    test/prefect_schema/heads.tsv (tag<TAB>head)
   CATALOG_DIR  where catalog-<head>.txt are
-  ANSWERS_TSV  head<TAB>result of harness/answers.py (same rows in both layouts), optional
+  ANSWERS_TSV  head<TAB>result of prefect_database.py answers (same rows in both layouts), optional
 Catalog lines are those of test/prefect_schema/catalog.sql. Deterministic output.
 """
 import collections
@@ -62,6 +62,9 @@ INDEX_NOTES = {
         "index is redundant where that one exists (benchmarks on the extension's schema ran with both)",
     "pf_ix_deployment__name_id": "the extension's own index (README \"Indexes beyond Prefect's\")",
     "pf_ix_flow_run__deployment_id_state_type_start": "the extension's own index (README \"Indexes beyond Prefect's\")",
+    "pf_ix_flow_run__state_type_start_deployment_id": "the extension's own index, 0.4.0 (README \"Indexes beyond Prefect's\")",
+    "pf_ix_task_run__state_type_flow_run_id": "the extension's own index, 0.4.0 (README \"Indexes beyond Prefect's\")",
+    "pf_ix_flow_run__deployment_id_id": "the extension's own index, 0.5.0 (README \"Indexes beyond Prefect's\")",
 }
 
 
@@ -261,9 +264,9 @@ def main():
     if perf_names:
         w(f"- Indexes the extension's schema has and Prefect's lacks: {len(perf_names)} kinds (\"Plans only\").\n")
     if answers:
-        w("- Same rows, both layouts (data/generate.sql scale 1 in the extension's tables, copied into "
-          "Prefect's migrated tables; `bodies.jsonl` through deployments_filter/count/paginate with "
-          "prefect_filter.schema = 'prefect' and = 'public'): " +
+        w("- Same rows, both layouts (data/generate.sql scale 1 in a stand-alone database's tables, "
+          "loaded into Prefect's migrated tables of another database; `bodies.jsonl` through "
+          "deployments_filter/count/paginate in both): " +
           "; ".join(f"`{h}`: {answers.get(h, 'not run')}" for h in heads) + "\n")
     w("\n")
     for head, tags in heads.items():
@@ -274,7 +277,7 @@ def main():
           f"{len(pf.tables())} tables; {len(reads)} read columns in {len({t for t, *_ in reads})} tables checked, "
           f"{len(read_enums)} enums.\n\n")
         if head in answers:
-            w(f"Same rows in both layouts (answers.py): {answers[head]}.\n\n")
+            w(f"Same rows in both layouts (prefect_database.py answers): {answers[head]}.\n\n")
         w("### Could change an answer\n\n")
         w("".join(f"- {x}\n" for x in answer) if answer else "None: every column the extension reads exists in Prefect's schema with the same type and nullability, and the enums it reads have the same labels in the same order.\n")
         w("\n### Plans only (indexes)\n\n")
