@@ -77,7 +77,10 @@ void LoadRelated(RenderedPage *page, const RelatedStatements &statements) {
         RelatedRows *related = CreateRelatedRows(page, l);
         int nkeys;
         Datum *keys = PageKeys(page, l, &nkeys);
-        RunKeyedLoad(statements.*load.sql, keys, nkeys, &related->pub);
+        // No row of the page points at this load (no deployment of it has a concurrency limit,
+        // say): its statement would find nothing, so it does not run and every row takes its
+        // fallback.
+        if (nkeys > 0) RunKeyedLoad(statements.*load.sql, keys, nkeys, &related->pub);
         pfree(keys);
         page->related[l] = related;
     }

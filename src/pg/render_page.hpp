@@ -10,7 +10,8 @@ namespace prefect_filter {
 // Runs the page statement (columns in `shape`'s column order), rendering each row.
 RenderedPage *RunPage(const ResponseShape &shape, const Statement &statement, const char *schema);
 
-// Runs the shape's related loads for the page's keys (none when the page is empty).
+// Runs the shape's related loads for the page's keys: none when the page is empty, and not a
+// load whose key no row of the page has.
 void LoadRelated(RenderedPage *page, const RelatedStatements &statements);
 
 // Appends the page as a JSON array, in page order, with each row's related values filled in.
