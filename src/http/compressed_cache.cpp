@@ -17,7 +17,8 @@ namespace pf_http {
 CompressedCache::CompressedCache(size_t budget_bytes, BodyHash hash) : budget_(budget_bytes), hash_(hash) {}
 
 // XXH3 (libxxhash, dispatched at run time to AVX2/AVX-512 on x86-64): a hit is answered on the
-// loop thread after hashing the whole body, and std::hash took six times as long (doc/http.md).
+// loop thread after hashing the whole body, so the hash is on every cached answer's path
+// (doc/http.md has the figures).
 size_t CompressedCache::FastHash(std::string_view body) {
     return static_cast<size_t>(XXH3_64bits_dispatch(body.data(), body.size()));
 }
