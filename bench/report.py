@@ -431,11 +431,11 @@ def report(path_json):
     if all(k in t for k in ("all_limit1", "all_limit100", "all_name_asc")):
         # bounded, not growing with the page: one client statement, at most the page statement and
         # one per related load (a load no row of the page points at does not run)
-        same = all(t[k]["a_stmts"] == 1 and t[k]["a_nested"] <= 4 for k in ("all_limit1", "all_limit100", "all_name_asc"))
+        bounded = all(t[k]["a_stmts"] == 1 and t[k]["a_nested"] <= 4 for k in ("all_limit1", "all_limit100", "all_name_asc"))
         md.append(f"Page size 1 / 100 / 200 (`all_limit1`, `all_limit100`, `all_name_asc`): (a) "
                   + " / ".join(f"{t[k]['a_stmts']:.0f}+{t[k]['a_nested']:.0f}" for k in ("all_limit1", "all_limit100", "all_name_asc"))
                   + ", (c) " + " / ".join(f"{t[k]['c_stmts']:.0f}" for k in ("all_limit1", "all_limit100", "all_name_asc"))
-                  + f" statements per call — bounded for (a), at most 1+4 whatever the page size: {ok(same)}.\n")
+                  + f" statements per call — bounded for (a), at most 1+4 whatever the page size: {ok(bounded)}.\n")
     md.append("Why each mode: the extension prepares a statement with CURSOR_OPT_CUSTOM_PLAN (planned with "
               "the values on every call) when the best plan depends on them — relational sub-filters (flows, "
               "flow runs, task runs, work pools and queues) and ILIKE patterns — and otherwise with "

@@ -68,15 +68,11 @@ describe() {  # describe DATABASE SCHEMA OUTFILE
     psql -X -q -v ON_ERROR_STOP=1 -v schema="$2" -d "$1" -f "$OUT/catalog.sql" >"$3"
 }
 
-# The rows: a stand-alone database, and its rows as COPY statements for Prefect's tables (same
-# table and column names; triggers off: the rows point at block_schema / flow_run_state rows that
-# only Prefect's schema has tables for).
+# The rows: a stand-alone database, and its rows as statements for Prefect's tables.
 createdb pf_schema_rows
 psql -X -q -v ON_ERROR_STOP=1 -d pf_schema_rows -c 'CREATE EXTENSION pg_trgm' -c 'CREATE EXTENSION prefect_filter'
 psql -X -q -v ON_ERROR_STOP=1 -v scale=1 -d pf_schema_rows -f "$ROOT/data/generate.sql" >/dev/null
-pg_dump --data-only --disable-triggers -n prefect -T prefect.csrf_token -d pf_schema_rows |
-    grep -v -e '^\\restrict ' -e '^\\unrestrict ' |
-    sed -e 's/^COPY prefect\./COPY public./' -e 's/^ALTER TABLE prefect\./ALTER TABLE public./' >"$WORK/rows.sql"
+"$HARNESS/rows_for_public.sh" pf_schema_rows >"$WORK/rows.sql"
 
 HEADS_NEW=$WORK/heads.tsv
 printf '# tag\thead (PostgreSQL alembic head of the tag'"'"'s migration scripts; scripts/prefect_schema.sh)\n' >"$HEADS_NEW"

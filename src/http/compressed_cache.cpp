@@ -5,7 +5,6 @@
 #include <xxh_x86dispatch.h>  // XXH3_64bits_dispatch: the widest vector unit the CPU has
 #else
 #include <xxhash.h>
-#define XXH3_64bits_dispatch XXH3_64bits
 #endif
 
 #include <cstring>
@@ -20,7 +19,11 @@ CompressedCache::CompressedCache(size_t budget_bytes, BodyHash hash) : budget_(b
 // loop thread after hashing the whole body, so the hash is on every cached answer's path
 // (doc/http.md has the figures).
 size_t CompressedCache::FastHash(std::string_view body) {
+#if defined(__x86_64__)
     return static_cast<size_t>(XXH3_64bits_dispatch(body.data(), body.size()));
+#else
+    return static_cast<size_t>(XXH3_64bits(body.data(), body.size()));
+#endif
 }
 
 size_t CompressedCache::KeyHash::operator()(const Key &k) const {
@@ -32,11 +35,6 @@ size_t CompressedCache::KeyHash::operator()(const Key &k) const {
 
 CompressedCache::Key CompressedCache::KeyOf(Encoding encoding, int level, std::string_view body) const {
     return Key{encoding, level, body.size(), hash_(body)};
-}
-
-std::optional<std::string> CompressedCache::Find(Encoding encoding, int level, std::string_view body) {
-    if (!Holds(body.size())) return std::nullopt;
-    return FindKeyed(KeyOf(encoding, level, body), body);
 }
 
 std::optional<std::string> CompressedCache::FindKeyed(const Key &key, std::string_view body) {
@@ -59,13 +57,6 @@ std::optional<std::string> CompressedCache::FindKeyed(const Key &key, std::strin
     }
     hits_.fetch_add(1, std::memory_order_relaxed);
     return candidate->compressed;
-}
-
-void CompressedCache::Insert(Encoding encoding, int level, std::shared_ptr<const std::string> body,
-                             std::string compressed) {
-    if (!body || !Holds(body->size())) return;
-    const Key key = KeyOf(encoding, level, *body);
-    InsertKeyed(key, std::move(body), std::move(compressed));
 }
 
 void CompressedCache::InsertKeyed(const Key &key, std::shared_ptr<const std::string> body, std::string compressed) {
@@ -107,14 +98,6 @@ std::optional<std::string> CompressedCache::Fill(const Lookup &missed, Encoding 
     std::optional<std::string> packed = pf_http::Compress(encoding, *body, level);
     if (packed && missed.keep) InsertKeyed(missed.key, body, *packed);
     return packed;
-}
-
-std::optional<std::string> CompressedCache::Compress(Encoding encoding, int level,
-                                                     const std::shared_ptr<const std::string> &body) {
-    if (!body) return std::nullopt;
-    Lookup lookup = Look(encoding, level, *body);
-    if (lookup.kept) return std::move(lookup.kept);
-    return Fill(lookup, encoding, level, body);
 }
 
 CompressedCacheStats CompressedCache::Stats() const {

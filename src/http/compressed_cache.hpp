@@ -50,21 +50,12 @@ public:
     CompressedCache(const CompressedCache &) = delete;
     CompressedCache &operator=(const CompressedCache &) = delete;
 
-    // The compressed form kept for exactly this body with this encoding and level, or nullopt
-    // (a copy: the caller owns its answer).
-    std::optional<std::string> Find(Encoding encoding, int level, std::string_view body);
-
-    // Keeps `compressed` as the form of `body` (which must never change afterwards: it is
-    // shared, not copied). Does nothing when the entry would take more than a quarter of the
-    // budget.
-    void Insert(Encoding encoding, int level, std::shared_ptr<const std::string> body, std::string compressed);
-
-    // Find, else Compress and Insert. nullopt when the library fails (nothing is kept).
-    std::optional<std::string> Compress(Encoding encoding, int level, const std::shared_ptr<const std::string> &body);
-
-    // Compress in two halves, for a caller that answers a hit at once and compresses a miss on
-    // another thread: Look finds (hashing the body once, counting a hit or a miss), Fill
-    // compresses what Look missed and keeps it under the key Look computed.
+    // In two halves, so that a hit is answered at once and a miss is compressed on another
+    // thread: Look finds the compressed form kept for exactly this body with this encoding and
+    // level (hashing the body once, counting a hit or a miss; `kept` is a copy the caller owns),
+    // Fill compresses what Look missed and keeps it under the key Look computed (`body` must
+    // never change afterwards: it is shared, not copied). Fill returns nullopt when the library
+    // fails, and then keeps nothing.
     class Lookup;
     Lookup Look(Encoding encoding, int level, std::string_view body);
     std::optional<std::string> Fill(const Lookup &missed, Encoding encoding, int level,

@@ -25,20 +25,28 @@ std::shared_ptr<const std::string> Body(size_t size, int seed) {
     return body;
 }
 
+// What the server does with an answer (prefect_app.cpp, Send): Look, and Fill on a miss.
+std::optional<std::string> LookOrFill(CompressedCache &cache, Encoding encoding, int level,
+                                      const std::shared_ptr<const std::string> &body) {
+    CompressedCache::Lookup lookup = cache.Look(encoding, level, *body);
+    if (lookup.kept) return lookup.kept;
+    return cache.Fill(lookup, encoding, level, body);
+}
+
 TEST(CompressedCache, HitReturnsTheSameBytes) {
     CompressedCache cache(16 << 20);
     auto body = Body(300000, 1);
-    std::optional<std::string> first = cache.Compress(Encoding::kZstd, 3, body);
+    std::optional<std::string> first = LookOrFill(cache, Encoding::kZstd, 3, body);
     ASSERT_TRUE(first);
     EXPECT_EQ(Decompress(Encoding::kZstd, *first), *body);
     EXPECT_EQ(cache.Stats().misses, 1u);
     EXPECT_EQ(cache.Stats().hits, 0u);
     // The same bytes in another buffer (a new answer from the database): a hit, the same bytes.
     auto again = std::make_shared<const std::string>(*body);
-    std::optional<std::string> second = cache.Compress(Encoding::kZstd, 3, again);
+    std::optional<std::string> second = LookOrFill(cache, Encoding::kZstd, 3, again);
     ASSERT_TRUE(second);
     EXPECT_EQ(*second, *first);
-    std::optional<std::string> found = cache.Find(Encoding::kZstd, 3, *again);
+    std::optional<std::string> found = cache.Look(Encoding::kZstd, 3, *again).kept;
     ASSERT_TRUE(found);
     EXPECT_EQ(*found, *first);
     CompressedCacheStats s = cache.Stats();
@@ -78,20 +86,20 @@ TEST(CompressedCache, LookThenFillCountsOnceAndKeeps) {
 TEST(CompressedCache, ADifferentBodyOfTheSameLengthMisses) {
     CompressedCache cache(16 << 20);
     auto body = Body(200000, 1);
-    ASSERT_TRUE(cache.Compress(Encoding::kZstd, 3, body));
+    ASSERT_TRUE(LookOrFill(cache, Encoding::kZstd, 3, body));
     for (size_t at : {size_t{0}, body->size() / 2, body->size() - 1}) {  // one byte changed anywhere
         auto other = std::make_shared<std::string>(*body);
         (*other)[at] = (*other)[at] == 'x' ? 'y' : 'x';
-        EXPECT_FALSE(cache.Find(Encoding::kZstd, 3, *other)) << at;
-        std::optional<std::string> packed = cache.Compress(Encoding::kZstd, 3, other);
+        EXPECT_FALSE(cache.Look(Encoding::kZstd, 3, *other).kept) << at;
+        std::optional<std::string> packed = LookOrFill(cache, Encoding::kZstd, 3, other);
         ASSERT_TRUE(packed);
         EXPECT_EQ(Decompress(Encoding::kZstd, *packed), *other) << at;
     }
     // and the original is still answered with its own bytes
-    std::optional<std::string> packed = cache.Find(Encoding::kZstd, 3, *body);
+    std::optional<std::string> packed = cache.Look(Encoding::kZstd, 3, *body).kept;
     ASSERT_TRUE(packed);
     EXPECT_EQ(Decompress(Encoding::kZstd, *packed), *body);
-    EXPECT_FALSE(cache.Find(Encoding::kZstd, 3, body->substr(0, body->size() - 1)));  // a prefix
+    EXPECT_FALSE(cache.Look(Encoding::kZstd, 3, body->substr(0, body->size() - 1)).kept);  // a prefix
 }
 
 // The server's hash reads every byte: bodies one byte apart anywhere are different candidates
@@ -115,13 +123,13 @@ TEST(CompressedCache, HashTwinsAreToldApartByTheirBytes) {
     ASSERT_EQ(a->size(), b->size());
     for (int round = 0; round < 3; ++round) {
         for (const auto &body : {a, b, a, a, b, b}) {
-            std::optional<std::string> packed = cache.Compress(Encoding::kZstd, 3, body);
+            std::optional<std::string> packed = LookOrFill(cache, Encoding::kZstd, 3, body);
             ASSERT_TRUE(packed);
             EXPECT_EQ(Decompress(Encoding::kZstd, *packed), *body);
-            std::optional<std::string> found = cache.Find(Encoding::kZstd, 3, *body);
+            std::optional<std::string> found = cache.Look(Encoding::kZstd, 3, *body).kept;
             ASSERT_TRUE(found);  // the newer twin replaced the older
             EXPECT_EQ(*found, *packed);
-            EXPECT_FALSE(cache.Find(Encoding::kZstd, 3, body == a ? *b : *a));
+            EXPECT_FALSE(cache.Look(Encoding::kZstd, 3, body == a ? *b : *a).kept);
         }
     }
     EXPECT_EQ(cache.Stats().entries, 1u);
@@ -130,15 +138,15 @@ TEST(CompressedCache, HashTwinsAreToldApartByTheirBytes) {
 TEST(CompressedCache, AnotherEncodingOrLevelMisses) {
     CompressedCache cache(16 << 20);
     auto body = Body(100000, 2);
-    ASSERT_TRUE(cache.Compress(Encoding::kZstd, 3, body));
-    EXPECT_FALSE(cache.Find(Encoding::kZstd, 1, *body));
-    EXPECT_FALSE(cache.Find(Encoding::kBrotli, 3, *body));
-    EXPECT_FALSE(cache.Find(Encoding::kGzip, 3, *body));
+    ASSERT_TRUE(LookOrFill(cache, Encoding::kZstd, 3, body));
+    EXPECT_FALSE(cache.Look(Encoding::kZstd, 1, *body).kept);
+    EXPECT_FALSE(cache.Look(Encoding::kBrotli, 3, *body).kept);
+    EXPECT_FALSE(cache.Look(Encoding::kGzip, 3, *body).kept);
     for (const EncodingSpec &spec : kEncodings) {
-        std::optional<std::string> packed = cache.Compress(spec.encoding, spec.default_level, body);
+        std::optional<std::string> packed = LookOrFill(cache, spec.encoding, spec.default_level, body);
         ASSERT_TRUE(packed) << spec.token;
         EXPECT_EQ(Decompress(spec.encoding, *packed), *body) << spec.token;
-        std::optional<std::string> found = cache.Find(spec.encoding, spec.default_level, *body);
+        std::optional<std::string> found = cache.Look(spec.encoding, spec.default_level, *body).kept;
         ASSERT_TRUE(found) << spec.token;
         EXPECT_EQ(*found, *packed) << spec.token;
     }
@@ -152,8 +160,8 @@ TEST(CompressedCache, EvictsLeastRecentlyUsedWithinTheBudget) {
     for (int i = 0; i < 40; ++i) bodies.push_back(Body(100000, i));
     // Entries cost ~100 KB + ~10 KB: nine fit. Keep body 0 in use; the others age.
     for (int i = 0; i < 40; ++i) {
-        ASSERT_TRUE(cache.Compress(Encoding::kZstd, 3, bodies[i]));
-        ASSERT_TRUE(cache.Find(Encoding::kZstd, 3, *bodies[0])) << i;
+        ASSERT_TRUE(LookOrFill(cache, Encoding::kZstd, 3, bodies[i]));
+        ASSERT_TRUE(cache.Look(Encoding::kZstd, 3, *bodies[0]).kept) << i;
         CompressedCacheStats s = cache.Stats();
         EXPECT_LE(s.bytes, budget) << i;
     }
@@ -162,53 +170,52 @@ TEST(CompressedCache, EvictsLeastRecentlyUsedWithinTheBudget) {
     EXPECT_GT(s.evictions, 0u);
     EXPECT_EQ(s.entries + s.evictions, 40u);
     // The most recent ones and the one in use are kept; the oldest unused ones went first.
-    EXPECT_TRUE(cache.Find(Encoding::kZstd, 3, *bodies[0]));
-    EXPECT_TRUE(cache.Find(Encoding::kZstd, 3, *bodies[39]));
-    EXPECT_TRUE(cache.Find(Encoding::kZstd, 3, *bodies[39 - (s.entries - 2)]));
-    EXPECT_FALSE(cache.Find(Encoding::kZstd, 3, *bodies[39 - (s.entries - 1)]));
-    for (int i = 1; i < 20; ++i) EXPECT_FALSE(cache.Find(Encoding::kZstd, 3, *bodies[i])) << i;
+    EXPECT_TRUE(cache.Look(Encoding::kZstd, 3, *bodies[0]).kept);
+    EXPECT_TRUE(cache.Look(Encoding::kZstd, 3, *bodies[39]).kept);
+    EXPECT_TRUE(cache.Look(Encoding::kZstd, 3, *bodies[39 - (s.entries - 2)]).kept);
+    EXPECT_FALSE(cache.Look(Encoding::kZstd, 3, *bodies[39 - (s.entries - 1)]).kept);
+    for (int i = 1; i < 20; ++i) EXPECT_FALSE(cache.Look(Encoding::kZstd, 3, *bodies[i]).kept) << i;
     // Using an old entry saves it from the next eviction.
     const int saved = 39 - static_cast<int>(s.entries - 2), next = saved + 1;
-    ASSERT_TRUE(cache.Find(Encoding::kZstd, 3, *bodies[saved]));
-    ASSERT_TRUE(cache.Compress(Encoding::kZstd, 3, Body(100000, 1000)));
-    EXPECT_TRUE(cache.Find(Encoding::kZstd, 3, *bodies[saved]));
-    EXPECT_FALSE(cache.Find(Encoding::kZstd, 3, *bodies[next]));
+    ASSERT_TRUE(cache.Look(Encoding::kZstd, 3, *bodies[saved]).kept);
+    ASSERT_TRUE(LookOrFill(cache, Encoding::kZstd, 3, Body(100000, 1000)));
+    EXPECT_TRUE(cache.Look(Encoding::kZstd, 3, *bodies[saved]).kept);
+    EXPECT_FALSE(cache.Look(Encoding::kZstd, 3, *bodies[next]).kept);
 }
 
 TEST(CompressedCache, BodiesOverAQuarterOfTheBudgetAreNotKept) {
     CompressedCache cache(400000);
     auto big = Body(100001, 3);  // over 100 000 bytes
-    std::optional<std::string> packed = cache.Compress(Encoding::kZstd, 3, big);
+    std::optional<std::string> packed = LookOrFill(cache, Encoding::kZstd, 3, big);
     ASSERT_TRUE(packed);
     EXPECT_EQ(Decompress(Encoding::kZstd, *packed), *big);
-    cache.Insert(Encoding::kZstd, 3, big, *packed);
-    EXPECT_FALSE(cache.Find(Encoding::kZstd, 3, *big));
+    ASSERT_TRUE(LookOrFill(cache, Encoding::kZstd, 3, big));  // asked again: still not kept
+    EXPECT_FALSE(cache.Look(Encoding::kZstd, 3, *big).kept);
     CompressedCacheStats s = cache.Stats();
     EXPECT_EQ(s.entries, 0u);
     EXPECT_EQ(s.bytes, 0u);
     EXPECT_EQ(s.hits + s.misses, 0u);  // not a body it could hold: no lookup
     // A body under the quarter whose entry (with its compressed form) is over it: not kept either.
     auto almost = Body(99000, 3);
-    packed = cache.Compress(Encoding::kZstd, 3, almost);
+    packed = LookOrFill(cache, Encoding::kZstd, 3, almost);
     ASSERT_TRUE(packed);
     ASSERT_GT(almost->size() + packed->size(), 100000u);
-    EXPECT_FALSE(cache.Find(Encoding::kZstd, 3, *almost));
+    EXPECT_FALSE(cache.Look(Encoding::kZstd, 3, *almost).kept);
     EXPECT_EQ(cache.Stats().entries, 0u);
     auto small = Body(80000, 3);
-    ASSERT_TRUE(cache.Compress(Encoding::kZstd, 3, small));
-    EXPECT_TRUE(cache.Find(Encoding::kZstd, 3, *small));
+    ASSERT_TRUE(LookOrFill(cache, Encoding::kZstd, 3, small));
+    EXPECT_TRUE(cache.Look(Encoding::kZstd, 3, *small).kept);
 }
 
 TEST(CompressedCache, BudgetZeroKeepsNothing) {
     CompressedCache cache(0);
     auto body = Body(1000, 4);
     for (int i = 0; i < 3; ++i) {
-        std::optional<std::string> packed = cache.Compress(Encoding::kGzip, 6, body);
+        std::optional<std::string> packed = LookOrFill(cache, Encoding::kGzip, 6, body);
         ASSERT_TRUE(packed);
         EXPECT_EQ(Decompress(Encoding::kGzip, *packed), *body);
     }
-    cache.Insert(Encoding::kGzip, 6, body, "x");
-    EXPECT_FALSE(cache.Find(Encoding::kGzip, 6, *body));
+    EXPECT_FALSE(cache.Look(Encoding::kGzip, 6, *body).kept);
     CompressedCacheStats s = cache.Stats();
     EXPECT_EQ(s.entries, 0u);
     EXPECT_EQ(s.bytes, 0u);
@@ -232,7 +239,7 @@ TEST(CompressedCache, ConcurrentUseAnswersOnlyCorrectBytes) {
                 // a fresh copy now and then: hits must not depend on the buffer's identity
                 auto asked = i % 5 == 0 ? std::make_shared<const std::string>(*body) : body;
                 std::optional<std::string> packed =
-                    i % 4 == 0 ? cache.Find(encoding, level, *asked) : cache.Compress(encoding, level, asked);
+                    i % 4 == 0 ? cache.Look(encoding, level, *asked).kept : LookOrFill(cache, encoding, level, asked);
                 if (!packed) {
                     if (i % 4 != 0) ++failed;
                     continue;

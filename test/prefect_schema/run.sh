@@ -48,16 +48,13 @@ tally() {  # tally LOG
 ok() { PASSED=$((PASSED + 1)); echo "ok   $1"; }
 fail() { FAILED=$((FAILED + 1)); echo "FAIL $1"; }
 
-# The rows: a stand-alone database, and its rows as COPY statements for Prefect's tables (same
-# table and column names and order; FK triggers off: the rows point at block_schema / flow_run_state
-# rows only Prefect's schema has tables for).
+# The rows: a stand-alone database, and its rows as statements for Prefect's tables.
 SRC=pf_schema_src_$$
 DBS+=("$SRC")
 createdb "$SRC" && psql -X -q -v ON_ERROR_STOP=1 -d "$SRC" -c "CREATE EXTENSION pg_trgm" -c "CREATE EXTENSION prefect_filter" &&
-    psql -X -q -v ON_ERROR_STOP=1 -v scale=1 -d "$SRC" -f data/generate.sql >/dev/null || { echo "FAIL source database"; exit 1; }
-pg_dump --data-only --disable-triggers -n prefect -T prefect.csrf_token -d "$SRC" 2>/dev/null |
-    grep -v -e '^\\restrict ' -e '^\\unrestrict ' |
-    sed -e 's/^COPY prefect\./COPY public./' -e 's/^ALTER TABLE prefect\./ALTER TABLE public./' >"$WORK/rows.sql"
+    psql -X -q -v ON_ERROR_STOP=1 -v scale=1 -d "$SRC" -f data/generate.sql >/dev/null &&
+    "$HERE/harness/rows_for_public.sh" "$SRC" >"$WORK/rows.sql" 2>"$WORK/dump.log" ||
+    { echo "FAIL source database"; cat "$WORK/dump.log"; exit 1; }
 
 NEWEST=$(tail -n 1 "$HERE/heads.tsv" | cut -f2)
 for schema_file in "$HERE"/schema-*.sql; do
