@@ -34,8 +34,19 @@ BEGIN
 END $$;
 \set QUIET off
 
--- the default page: the page by index, then one primary-key lookup per row (related rows are
--- not read per row: see below)
+-- the default page: the rows themselves in the sort's index order (no filter, the first page;
+-- related rows are not read per row: see below)
+SELECT * FROM pg_temp.plan('{"limit": 100}');
+-- deeper down: the page's ids from the index alone, then one primary-key lookup per row
+SELECT * FROM pg_temp.plan('{"limit": 100, "offset": 500}');
+-- a sort no index serves (here: the extension's name index dropped, as in a Prefect database
+-- without the recommended indexes) sorts the narrow ids, not the wide rows; the sort read from
+-- Prefect's own index on created stays direct
+SAVEPOINT no_name_index;
+DROP INDEX prefect.pf_ix_deployment__name_id;
+SELECT * FROM pg_temp.plan('{"limit": 100}');
+SELECT * FROM pg_temp.plan('{"limit": 100, "sort": "CREATED_DESC"}');
+ROLLBACK TO SAVEPOINT no_name_index;
 SELECT * FROM pg_temp.plan('{"limit": 100}');
 -- related rows: one load per table for the whole page (the page's keys as one uuid[]), by index,
 -- in the generic plan the extension prepares them with

@@ -96,4 +96,14 @@ SELECT prefect.deployments_paginate('{"limit": 3, "page": 4, "deployments": {"na
 SELECT (prefect.deployments_paginate('{"limit": 3, "page": 2}')::jsonb - 'results') AS paging,
        jsonb_array_length(prefect.deployments_paginate('{"limit": 3, "page": 2}')::jsonb -> 'results') AS n;
 SELECT prefect.deployments_paginate('{"limit": 0}')::jsonb - 'results' AS limit_zero;
+-- A page short of its limit gives the count without counting: the count agrees with
+-- deployments_count on full, short, exact-end, empty-first and past-the-end pages.
+SELECT count(*) AS pages_checked,
+       count(*) FILTER (WHERE (p ->> 'count')::bigint = prefect.deployments_count(body)) AS counts_agree,
+       count(DISTINCT jsonb_array_length(p -> 'results')) AS page_sizes_seen
+  FROM (SELECT body, prefect.deployments_paginate(body)::jsonb AS p
+          FROM (SELECT jsonb_build_object('limit', l, 'page', n) || f AS body
+                  FROM generate_series(1, 4) l, generate_series(1, 6) n,
+                       unnest(ARRAY['{}', '{"deployments": {"paused": {"eq_": false}}}',
+                                    '{"deployments": {"name": {"any_": ["nothing"]}}}']::jsonb[]) f) b) x;
 ROLLBACK;

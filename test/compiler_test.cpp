@@ -73,12 +73,58 @@ TEST(Compile, SortsHaveIdTiebreak) {
               std::string::npos);
     EXPECT_NE(Filter("{\"sort\":\"UPDATED_DESC\"}").rows.sql.find("ORDER BY d.updated DESC, d.id DESC"),
               std::string::npos);
-    // The page's rows reach the renderer in page order: the outer query orders by the page's
-    // own sort key (which it selects), so the nested loop over the page needs no sort.
-    std::string sql = Filter("{\"sort\":\"CREATED_DESC\"}").rows.sql;
+    // The page's rows reach the renderer in page order: the outer query of the keyed form orders
+    // by the page's own sort key (which it selects), so the nested loop over the page needs no sort.
+    std::string sql = Filter("{\"sort\":\"CREATED_DESC\",\"deployments\":{\"paused\":{\"eq_\":false}}}").rows.sql;
     EXPECT_NE(sql.find("(SELECT d.id, d.created FROM"), std::string::npos);
     EXPECT_EQ(sql.size() - sql.rfind(") d ORDER BY p.created DESC, p.id DESC"),
               std::string(") d ORDER BY p.created DESC, p.id DESC").size());
+}
+
+// A page without filters that skips at most one page reads its rows in the sort's order
+// directly; a filtered page, or one deeper down, finds its ids first and fetches each by key.
+TEST(Compile, UnfilteredFirstPagesAreDirect) {
+    const std::string direct_tail = " d ORDER BY d.name ASC, d.id ASC LIMIT $1::bigint OFFSET $2::bigint";
+    for (const char *body : {"{}", "{\"limit\":10,\"offset\":10}", "{\"deployments\":{}}"}) {
+        std::string sql = Filter(body).rows.sql;
+        EXPECT_EQ(sql.find("LATERAL"), std::string::npos) << body;
+        EXPECT_EQ(sql.size() - sql.rfind(direct_tail), direct_tail.size()) << body;
+    }
+    for (const char *body : {"{\"limit\":10,\"offset\":11}", "{\"deployments\":{\"paused\":{\"eq_\":true}}}",
+                             "{\"flows\":{\"name\":{\"any_\":[\"etl\"]}}}"}) {
+        std::string sql = Filter(body).rows.sql;
+        EXPECT_NE(sql.find("CROSS JOIN LATERAL"), std::string::npos) << body;
+    }
+    // A sort no index serves keeps the keyed form (sorting ids, not wide rows).
+    pf::CompileOptions created_only;
+    created_only.indexed_sorts = pf::SortBit(pf::Sort::kCreatedDesc);
+    EXPECT_NE(pf::Compile("{}", pf::Endpoint::kFilter, created_only).rows.sql.find("LATERAL"), std::string::npos);
+    EXPECT_EQ(pf::Compile("{\"sort\":\"CREATED_DESC\"}", pf::Endpoint::kFilter, created_only).rows.sql.find("LATERAL"),
+              std::string::npos);
+    pf::CompiledRequest page2 =
+        pf::Compile("{\"limit\":100,\"page\":2}", pf::Endpoint::kPaginate, pf::CompileOptions{});
+    EXPECT_EQ(page2.rows.sql.find("LATERAL"), std::string::npos);
+    EXPECT_EQ(page2.rows.params[1].int_value, 100);
+    pf::CompiledRequest page3 =
+        pf::Compile("{\"limit\":100,\"page\":3}", pf::Endpoint::kPaginate, pf::CompileOptions{});
+    EXPECT_NE(page3.rows.sql.find("LATERAL"), std::string::npos);
+}
+
+// paginate counts only when its page cannot tell: a page short of its limit ends the matches.
+TEST(Compile, ShortPageImpliesTheCount) {
+    auto paginate = [](const char *body) { return pf::Compile(body, pf::Endpoint::kPaginate, pf::CompileOptions{}); };
+    pf::CompiledRequest first = paginate("{\"limit\":10}");
+    EXPECT_EQ(pf::CountImpliedByPage(first, 0), 0);
+    EXPECT_EQ(pf::CountImpliedByPage(first, 7), 7);
+    EXPECT_EQ(pf::CountImpliedByPage(first, 10), -1);  // full: there may be more
+    pf::CompiledRequest third = paginate("{\"limit\":10,\"page\":3}");
+    EXPECT_EQ(third.offset, 20);
+    EXPECT_EQ(pf::CountImpliedByPage(third, 3), 23);
+    EXPECT_EQ(pf::CountImpliedByPage(third, 0), -1);  // past the end: anything up to 20
+    EXPECT_EQ(pf::CountImpliedByPage(paginate("{\"limit\":0}"), 0), -1);
+    // A page number so large that the offset saturates is empty, and says nothing.
+    pf::CompiledRequest far = paginate("{\"limit\":200,\"page\":9223372036854775807}");
+    EXPECT_EQ(pf::CountImpliedByPage(far, 0), -1);
 }
 
 TEST(Compile, SchemaIsQuotedEverywhere) {

@@ -330,21 +330,40 @@ std::string OrderBy(Sort sort, const char *a) {
     return x + "." + spec.column + dir + ", " + x + ".id" + dir;
 }
 
-// The page statement: the inner query finds the page (ids and sort keys only, so only narrow
-// rows are sorted), the outer one fetches each deployment (its related rows are loaded per page
-// afterwards: render_columns.hpp). The deployment is fetched through a LATERAL subquery with
-// OFFSET 0 (an optimisation fence): one primary-key lookup per page row, even in a generic plan,
-// where the unknown LIMIT would otherwise make a hash join over every deployment look cheaper.
-// The outer ORDER BY repeats the inner one over the page's own columns: the nested loop keeps
-// the page's order, so the planner needs no sort of the wide rows, and the renderer receives
-// them in page order.
-std::string RowsSql(const std::string &where, Sort sort, Builder &b) {
-    const std::string limit = b.Placeholder(Int8Param(0));
-    const std::string offset = b.Placeholder(Int8Param(0));
+// The page statement, keyed form: the inner query finds the page (ids and sort keys only, so
+// only narrow rows are sorted), the outer one fetches each deployment (its related rows are
+// loaded per page afterwards: render_columns.hpp). The deployment is fetched through a LATERAL
+// subquery with OFFSET 0 (an optimisation fence): one primary-key lookup per page row, even in a
+// generic plan, where the unknown LIMIT would otherwise make a hash join over every deployment
+// look cheaper. The outer ORDER BY repeats the inner one over the page's own columns: the nested
+// loop keeps the page's order, so the planner needs no sort of the wide rows, and the renderer
+// receives them in page order.
+std::string KeyedRowsSql(const std::string &where, Sort sort, const std::string &limit, const std::string &offset,
+                         Builder &b) {
     return "SELECT " + RenderSelectList() + " FROM (SELECT d.id, d." + SortOf(sort).column + " FROM " +
            b.Table("deployment") + " d" + where + " ORDER BY " + OrderBy(sort, "d") + " LIMIT " + limit + " OFFSET " +
            offset + ") p CROSS JOIN LATERAL (SELECT * FROM " + b.Table("deployment") +
            " d WHERE d.id = p.id OFFSET 0) d ORDER BY " + OrderBy(sort, "p");
+}
+
+// The page statement, direct form: the rows themselves in the sort's index order, no
+// primary-key lookup (doc/design.md "The page statement").
+std::string DirectRowsSql(Sort sort, const std::string &limit, const std::string &offset, Builder &b) {
+    return "SELECT " + RenderSelectList() + " FROM " + b.Table("deployment") + " d ORDER BY " + OrderBy(sort, "d") +
+           " LIMIT " + limit + " OFFSET " + offset;
+}
+
+// Only for a page without filters (nothing for the planner to join or to misjudge), whose sort
+// an index serves (else every wide row would go through the sort), and that skips at most one
+// page's worth of rows (each skipped row is read whole).
+bool UsesDirectForm(const std::string &where, Sort sort, int64_t limit, int64_t offset, const CompileOptions &options) {
+    return where.empty() && (options.indexed_sorts & SortBit(sort)) != 0 && offset <= limit;
+}
+
+std::string RowsSql(const std::string &where, Sort sort, bool direct, Builder &b) {
+    const std::string limit = b.Placeholder(Int8Param(0));
+    const std::string offset = b.Placeholder(Int8Param(0));
+    return direct ? DirectRowsSql(sort, limit, offset, b) : KeyedRowsSql(where, sort, limit, offset, b);
 }
 
 // The statements for a validated request.
@@ -360,6 +379,7 @@ CompiledRequest WriteStatements(const RequestTree &tree, const CompileOptions &o
         else
             offset = (out.page - 1) * out.limit;
     }
+    out.offset = offset;
     Builder b(options);
     std::string where = WhereClause(tree, b);
     std::vector<Param> filter_params = b.Params();
@@ -371,7 +391,7 @@ CompiledRequest WriteStatements(const RequestTree &tree, const CompileOptions &o
     }
     if (tree.endpoint != Endpoint::kCount) {
         out.rows.plan_mode = b.PageMode();
-        out.rows.sql = RowsSql(where, tree.sort, b);
+        out.rows.sql = RowsSql(where, tree.sort, UsesDirectForm(where, tree.sort, out.limit, offset, options), b);
         out.rows.params = std::move(b.Params());
         out.rows.params[filter_params.size()].int_value = out.limit;
         out.rows.params[filter_params.size() + 1].int_value = offset;

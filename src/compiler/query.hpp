@@ -81,7 +81,17 @@ struct CompiledRequest {
     Statement count;            // kCount / kPaginate: SELECT count(*)
     int64_t limit = 0;          // effective limit (kFilter / kPaginate)
     int64_t page = 1;           // kPaginate
+    int64_t offset = 0;         // kFilter / kPaginate: rows skipped before the page (saturated)
 };
+
+// The count a page implies, without counting: in one snapshot, a page that came back short of
+// its limit holds the last matching rows, so there are `offset + rows` of them (none when even
+// the first page is empty). -1 when the page cannot tell (it is full, or empty past the start).
+inline int64_t CountImpliedByPage(const CompiledRequest &request, uint64_t page_rows) {
+    if (request.limit <= 0 || page_rows >= static_cast<uint64_t>(request.limit)) return -1;
+    if (page_rows == 0) return request.offset == 0 ? 0 : -1;
+    return request.offset + static_cast<int64_t>(page_rows);
+}
 
 struct CompileOptions {
     std::string schema = "prefect";  // where Prefect's tables are (GUC prefect_filter.schema)
@@ -93,6 +103,11 @@ struct CompileOptions {
     // How datetime strings are read (values.hpp), and "now" for pendulum's "now" and bare times.
     DatetimeParsing datetime_parsing = DatetimeParsing::kPendulum;
     int64_t now_usec = 0;  // microseconds since 2000-01-01 UTC
+    // The sorts (SortBit) a btree index of the deployment table leads with: an unfiltered page
+    // of such a sort reads its rows straight from the index, without a key lookup per row (the
+    // extension's own tables have them all; in Prefect's database NAME_* need the extension's
+    // recommended index).
+    uint32_t indexed_sorts = kAllSorts;
 };
 
 // Thrown when CompileOptions::interrupted asked the compiler to stop.

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace prefect_filter {
 
@@ -97,6 +98,12 @@ inline constexpr SortSpec kDeploymentSorts[] = {
 };
 inline constexpr size_t kDeploymentSortCount = sizeof kDeploymentSorts / sizeof *kDeploymentSorts;
 inline constexpr Sort kDefaultSort = Sort::kNameAsc;  // the routes' Body default
+
+// A set of sorts as bits (CompileOptions::indexed_sorts).
+inline constexpr uint32_t SortBit(Sort sort) {
+    return uint32_t{1} << static_cast<int>(sort);
+}
+inline constexpr uint32_t kAllSorts = (uint32_t{1} << kDeploymentSortCount) - 1;
 
 inline constexpr const SortSpec &SortOf(Sort sort) {
     for (const SortSpec &spec : kDeploymentSorts)

@@ -8,6 +8,8 @@
 //      paginate's rows and count agree): the page statement, whose rows are rendered as they
 //      arrive, then the related loads for the page's keys (render_page.hpp);
 //   3. join the page into a buffer in the caller's memory context.
+// paginate adds the count: the count statement, unless the page came back short of its limit and
+// so already tells it (CountImpliedByPage).
 // The compiled request is a C++ object that must outlive the door; it is owned by a reset
 // callback on the per-call memory context, so an ERROR anywhere later still frees it.
 #include "pg/pg_includes.hpp"
@@ -108,10 +110,14 @@ const CompiledRequest *CompileBody(FunctionCallInfo fcinfo, Endpoint endpoint) {
     callback->arg = holder;
     MemoryContextRegisterResetCallback(CurrentMemoryContext, callback);
 
+    // Which sorts an index serves: only a page asks (read before the door: it may ereport).
+    uint32 indexed_sorts = endpoint == Endpoint::kCount ? 0 : IndexedSorts(schema);
+
     ErrorPod err;
     size_t body_len = strlen(body);
     bool ok = RunGuarded(&err, [&] {
         CompileOptions options = OptionsFromSettings(schema);
+        options.indexed_sorts = indexed_sorts;
         holder->request = new CompiledRequest(Compile(std::string_view(body, body_len), endpoint, options));
     });
     if (!ok) ReportError(err);
@@ -207,7 +213,10 @@ extern "C" Datum pf_deployments_paginate(PG_FUNCTION_ARGS) {
     RenderedPage *page = RunPage(kDeploymentResponse, req->rows, schema);
     LoadRelated(page, req->related);
     JoinPage(out, page);
-    int64 count = RunCount(req->count, schema);
+    // A short page already tells the count (same snapshot); only a full page, or an empty one
+    // past the start, runs the count statement.
+    int64 count = CountImpliedByPage(*req, page->count);
+    if (count < 0) count = RunCount(req->count, schema);
     FinishSpi();
     int64 limit = req->limit;
     // Prefect: pages = (count + limit - 1) // limit if limit > 0 else 0

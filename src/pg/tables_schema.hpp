@@ -17,4 +17,10 @@ const char *TablesSchema(const char *setting);
 // is cheap to read (doc/design.md), and a fresh read is never a stale verdict.
 void CheckPrefectHead(const char *schema);
 
+// The sorts (SortBit) that a valid btree index of `schema`.deployment leads with: an unfiltered
+// page of such a sort reads its rows straight from that index (CompileOptions::indexed_sorts).
+// Kept per backend until a relcache invalidation of the table (an index created, dropped or
+// made valid). 0 when there is no such table.
+uint32 IndexedSorts(const char *schema);
+
 }  // namespace prefect_filter
