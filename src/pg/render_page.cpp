@@ -7,12 +7,27 @@ namespace prefect_filter {
 
 namespace {
 
-// The page's keys for load `load` (its rows' page_key_column, where not NULL), as uuid Datums.
+int CompareUuidDatums(const void *a, const void *b) {
+    return memcmp(DatumGetUUIDP(*static_cast<const Datum *>(a)), DatumGetUUIDP(*static_cast<const Datum *>(b)),
+                  UUID_LEN);
+}
+
+// The page's distinct keys for load `load` (its rows' page_key_column, where not NULL), as uuid
+// Datums. Many rows share a work queue: each distinct key is one probe for the load's
+// `= ANY($1)` (for the work queues, one comparison per queue row and key). A load keyed by the
+// page's own ids has distinct keys already.
 Datum *PageKeys(const RenderedPage *page, int load, int *nkeys) {
     Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (page->count > 0 ? page->count : 1)));
     int n = 0;
     for (uint64 i = 0; i < page->count; ++i)
         if (page->rows[i].has_key[load]) keys[n++] = UUIDPGetDatum(&page->rows[i].key[load]);
+    if (n > 1 && page->shape->loads[load].page_key_column != page->shape->id_column) {
+        qsort(keys, n, sizeof(Datum), CompareUuidDatums);
+        int distinct = 1;
+        for (int i = 1; i < n; ++i)
+            if (CompareUuidDatums(&keys[i], &keys[distinct - 1]) != 0) keys[distinct++] = keys[i];
+        n = distinct;
+    }
     *nkeys = n;
     return keys;
 }
