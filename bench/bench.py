@@ -586,6 +586,26 @@ def inserver_all(r, shapes_list, n):
     return out
 
 
+def inserver_per_deployment(r, by_key, rounds, calls):
+    """The cost of one more rendered deployment, in the server: the 200-row page (all_name_asc)
+    and the 1-row page (all_limit1) timed alternately in one backend, `rounds` x `calls` calls
+    each (plpgsql loop, as inserver_all). A difference of two medians needs more samples than the
+    per-shape table's 15 to be worth a decimal."""
+    cur = r.a.cursor()
+    cur.execute(INSERVER_FN)
+    samples = {"all_name_asc": [], "all_limit1": []}
+    for _ in range(rounds):
+        for key in samples:
+            sh = by_key[key]
+            stmt = f"EXECUTE a_{sh.key}({psycopg2.extensions.QuotedString(json.dumps(sh.body)).getquoted().decode()})"
+            cur.execute("SELECT pg_temp.bench_loop(%s, %s)", (stmt, calls))
+            vals = cur.fetchone()[0]
+            samples[key] += [float(x) for x in (vals.strip("{}").split(",") if isinstance(vals, str) else vals)]
+    out = {k: summary(v) for k, v in samples.items()}
+    out["us_per_deployment"] = (out["all_name_asc"]["median"] - out["all_limit1"]["median"]) / 199 * 1000
+    return out
+
+
 def pgbench(sh, seconds, clients=2):
     """pgbench -c 2 on one shape, (a) vs (b), prepared protocol."""
     out = {}
@@ -790,6 +810,7 @@ def main():
 
     print("in-server latency of (a) per shape", flush=True)
     result["inserver_a"] = inserver_all(r, all_shapes, args.inserver_per_shape)
+    result["inserver_per_shape"] = args.inserver_per_shape
 
     # plan facts of our statement for every shape: mode, seq scans on the run tables
     plans = {}
@@ -847,6 +868,9 @@ def main():
         if args.inserver and "ui_page" in by_key:
             print("in-server latency of the UI page", flush=True)
             result["inserver"] = {"ui_page": inserver(r, by_key["ui_page"], args.inserver)}
+        if args.inserver and "all_name_asc" in by_key and "all_limit1" in by_key:
+            print("in-server cost per rendered deployment", flush=True)
+            result["inserver_per_deployment"] = inserver_per_deployment(r, by_key, 10, 30)
         if args.pgbench_seconds and "ui_page" in by_key:
             print("pgbench", flush=True)
             result["pgbench"] = {"ui_page": pgbench(by_key["ui_page"], args.pgbench_seconds)}
