@@ -20,6 +20,10 @@ PG_CONFIG ?= pg_config
 PF_WERROR ?=
 PG_CXXFLAGS += -std=c++17 -Wall -Wextra $(PF_WERROR) -Wno-unused-parameter -Wno-register -Isrc -fno-omit-frame-pointer
 SHLIB_LINK += -lstdc++
+# Header dependencies (Debian's PGXS has autodepend off): the compiler writes each object's .d
+# file, so changing a header rebuilds every object that includes it.
+PG_CXXFLAGS += -MMD -MP
+EXTRA_CLEAN += $(OBJS:.o=.d)
 
 # No LLVM bitcode: JIT-inlining our entry points buys nothing, and it would need clang on
 # every build machine.
@@ -27,3 +31,5 @@ override with_llvm = no
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+-include $(OBJS:.o=.d)

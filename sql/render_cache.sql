@@ -17,6 +17,9 @@ SELECT count(*) FILTER (WHERE prefect.deployments_filter(u.body)::text <> u.answ
   FROM uncached u;
 SELECT (s->>'hits')::int > 0 AS hits, (s->>'entries')::int > 0 AS entries, s->>'evictions' AS evictions
   FROM prefect.render_cache_stats() s;
+-- schedules (a related load with a cache id) are kept too: more entries than deployments
+SELECT (s->>'entries')::int > (SELECT count(*) FROM prefect.deployment) AS schedules_kept
+  FROM prefect.render_cache_stats() s;
 -- lowered: the cache shrinks to the new size at the next call
 SET LOCAL prefect_filter.render_cache_size = '8kB';
 SELECT length(prefect.deployments_filter('{"limit": 1}')::text) > 0 AS called;

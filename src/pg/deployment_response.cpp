@@ -18,11 +18,12 @@ enum DeploymentLoad { kLoadSchedules, kLoadLimits, kLoadQueues, kDeploymentLoadC
 // In DeploymentLoad's order, which is also the order deployments_filter_sql lists them in.
 constexpr RelatedLoad kLoads[] = {
     // deployment_schedule by deployment id, in Prefect's order (updated DESC, id)
-    {&RelatedStatements::schedules, kColId, kSchedDeploymentId, kScheduleFieldCount, /*many=*/true},
-    // concurrency_limit_v2 by id
-    {&RelatedStatements::limits, kColConcurrencyLimitId, kLimitId, kLimitFieldCount, /*many=*/false},
-    // work_queue by id, with its pool's name
-    {&RelatedStatements::queues, kColWorkQueueId, kQueueId, kQueueFieldCount, /*many=*/false},
+    // (a schedule's JSON costs ~6 k instructions to write, its cache lookup a fraction of that)
+    {&RelatedStatements::schedules, kColId, kSchedDeploymentId, kScheduleFieldCount, /*many=*/true, kSchedId},
+    // concurrency_limit_v2 by id (a page has few: not cached)
+    {&RelatedStatements::limits, kColConcurrencyLimitId, kLimitId, kLimitFieldCount, /*many=*/false, kNoColumn},
+    // work_queue by id, with its pool's name (two short strings: not cached)
+    {&RelatedStatements::queues, kColWorkQueueId, kQueueId, kQueueFieldCount, /*many=*/false, kNoColumn},
 };
 static_assert(sizeof(kLoads) / sizeof(kLoads[0]) == kDeploymentLoadCount, "one RelatedLoad per DeploymentLoad");
 

@@ -136,9 +136,18 @@ bool ReceiveRelatedRow(TupleTableSlot *slot, DestReceiver *self) {
     RelatedPiece *piece = &r->pieces[r->count++];
     piece->key = *DatumGetUUIDP(values[key_column]);
 
-    MemoryContext old = MemoryContextSwitchTo(r->row_context);
     StringInfo out = r->text;
     piece->part[0] = out->len;
+    bool keyed = r->use_cache && BuildRowKey(&r->key, r->desc, values, nulls, r->load->cache_id_column);
+    if (keyed) {
+        if (const CachedRow *hit = RenderCacheFind(r->load, r->key)) {
+            appendBinaryStringInfo(out, hit->text, hit->len);
+            for (int i = 0; i < r->part_count; ++i) piece->part[i + 1] = piece->part[0] + hit->offsets[i];
+            return true;
+        }
+    }
+
+    MemoryContext old = MemoryContextSwitchTo(r->row_context);
     for (int i = 0; i < r->part_count; ++i) {
         const ResponseField &f = *r->part_field[i];
         if (f.column == kWholeRow)
@@ -149,6 +158,13 @@ bool ReceiveRelatedRow(TupleTableSlot *slot, DestReceiver *self) {
     }
     MemoryContextSwitchTo(old);
     MemoryContextReset(r->row_context);
+    if (keyed) {
+        CachedRow rendered;
+        rendered.text = out->data + piece->part[0];
+        rendered.len = out->len - piece->part[0];
+        for (int i = 0; i < r->part_count; ++i) rendered.offsets[i] = piece->part[i + 1] - piece->part[0];
+        RenderCacheAdd(r->load, r->key, rendered);
+    }
     return true;
 }
 
@@ -157,6 +173,7 @@ void StartRelated(DestReceiver *self, int, TupleDesc typeinfo) {
     if (typeinfo->natts != r->load->column_count)
         elog(ERROR, "prefect_filter: related load returns %d columns, expected %d", typeinfo->natts,
              r->load->column_count);
+    r->desc = typeinfo;
 }
 
 }  // namespace
@@ -190,6 +207,8 @@ RelatedRows *CreateRelatedRows(const RenderedPage *page, int load) {
     r->text = makeStringInfo();
     r->call_context = page->call_context;
     r->row_context = page->row_context;
+    r->use_cache = page->use_cache && r->load->cache_id_column != kNoColumn;
+    if (r->use_cache) initStringInfo(&r->key.bytes);
     return r;
 }
 

@@ -38,6 +38,9 @@ struct RelatedRows {
     uint64 capacity;
     MemoryContext call_context;  // where text and pieces live
     MemoryContext row_context;   // the page's: reset per row
+    bool use_cache;              // the page's, and the load has a cache_id_column
+    TupleDesc desc;              // the load's columns (set at its start)
+    RowKey key;                  // the current row's key (its buffer reused per row)
 
     // The first piece whose key is `key` (binary search), or `count` when there is none.
     uint64 Find(const pg_uuid_t *key) const {

@@ -1,4 +1,4 @@
-// The per-backend cache of rendered page rows (see render_cache.hpp).
+// The per-backend cache of rendered rows (see render_cache.hpp).
 #include "pg/render_cache.hpp"
 
 extern "C" {
@@ -15,7 +15,7 @@ namespace {
 // One cached row, allocated with its key bytes and text behind it in one chunk.
 struct Entry {
     uint64 hash;  // first: the dynahash key (HASH_BLOBS over 8 bytes)
-    const ResponseShape *shape;
+    RenderOwner owner;
     dlist_node lru;  // head: most recently used
     int key_len;
     CachedRow row;
@@ -128,12 +128,12 @@ bool BuildRowKey(RowKey *key, TupleDesc desc, const Datum *values, const bool *n
     return true;
 }
 
-const CachedRow *RenderCacheFind(const ResponseShape *shape, const RowKey &key) {
+const CachedRow *RenderCacheFind(RenderOwner owner, const RowKey &key) {
     if (table == nullptr) return nullptr;
     bool found;
     auto *slot = static_cast<Slot *>(hash_search(table, &key.hash, HASH_FIND, &found));
     Entry *e = found ? slot->entry : nullptr;
-    if (e == nullptr || e->shape != shape || e->key_len != key.bytes.len ||
+    if (e == nullptr || e->owner != owner || e->key_len != key.bytes.len ||
         memcmp(e->key(), key.bytes.data, static_cast<size_t>(key.bytes.len)) != 0) {
         ++misses;
         return nullptr;
@@ -143,18 +143,18 @@ const CachedRow *RenderCacheFind(const ResponseShape *shape, const RowKey &key) 
     return &e->row;
 }
 
-void RenderCacheAdd(const ResponseShape *shape, const RowKey &key, const CachedRow &row) {
+void RenderCacheAdd(RenderOwner owner, const RowKey &key, const CachedRow &row) {
     Size bytes = sizeof(Entry) + static_cast<Size>(key.bytes.len) + static_cast<Size>(row.len);
     if (bytes > Budget() / 4) return;  // one row never takes more than a quarter of the cache
     if (table == nullptr) Init();
     bool found;
     auto *slot = static_cast<Slot *>(hash_search(table, &key.hash, HASH_FIND, &found));
-    if (found) Remove(slot->entry);  // the row's older version (or a hash twin, or another shape)
+    if (found) Remove(slot->entry);  // the row's older version (or a hash twin, or another owner's row)
     EvictUntilRoomFor(bytes);
     // Allocate before entering the slot: if palloc fails (ERROR), the table is unchanged.
     auto *e = static_cast<Entry *>(MemoryContextAlloc(cache_context, bytes));
     e->hash = key.hash;
-    e->shape = shape;
+    e->owner = owner;
     e->key_len = key.bytes.len;
     e->bytes = bytes;
     memcpy(e->key(), key.bytes.data, static_cast<size_t>(key.bytes.len));

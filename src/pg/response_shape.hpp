@@ -75,6 +75,9 @@ struct RelatedLoad {
     int key_column;                       // the load's column holding the key; rows come ordered by it
     int column_count;                     // the load's columns
     bool many;                            // any number of rows per key (in the load's order), else at most one
+    int cache_id_column;                  // the load's column naming a row (never NULL, unique), whose
+                                          // renderings the render cache keeps (render_cache.hpp);
+                                          // kNoColumn: rows too small to be worth a lookup
 };
 
 struct ResponseShape {
@@ -102,6 +105,8 @@ constexpr bool FitsRenderer(const ResponseShape &shape) {
     for (int i = 0; i < shape.load_count; ++i) {
         const RelatedLoad &l = shape.loads[i];
         if (!page_column(l.page_key_column) || l.key_column < 0 || l.key_column >= l.column_count) return false;
+        if (l.cache_id_column != kNoColumn && (l.cache_id_column < 0 || l.cache_id_column >= l.column_count))
+            return false;
     }
     int related = 0;
     int per_load[kMaxLoads] = {};
