@@ -6,12 +6,11 @@
 // clock, no other table; the related fields are holes, filled per call). So is a related row's
 // piece, of its load's columns. So the cache key is the values themselves, as stored: a hit
 // needs every column byte-equal to the row that was rendered (the row's id only finds the
-// candidate; memcmp decides), and then the text is the one rendering would write. No snapshot, transaction or tuple version is involved, so it
-// can never be stale under MVCC: a row another session updated has other bytes and misses; an
-// older version a REPEATABLE READ snapshot still sees has its own bytes, so it hits only while
-// the id's one entry holds that version, and is rendered otherwise.
-// Values stored out of line (TOAST pointers) are not keys (a pointer names, it does not hold,
-// the value, and TOAST value ids are reused): such rows are rendered every time.
+// candidate; memcmp decides), and then the text is the one rendering would write. No snapshot, transaction or tuple
+// version is involved, so it can never be stale under MVCC: a row another session updated has other bytes and misses;
+// an older version a REPEATABLE READ snapshot still sees has its own bytes, so it hits only while the id's one entry
+// holds that version, and is rendered otherwise. Values stored out of line (TOAST pointers) are not keys (a pointer
+// names, it does not hold, the value, and TOAST value ids are reused): such rows are rendered every time.
 //
 // Memory: at most prefect_filter.render_cache_size kB per backend (0 turns the cache off),
 // least recently used entries evicted first. doc/design.md, "Caching rendered rows".
