@@ -61,8 +61,8 @@ SQL
 }
 
 UI='{"sort": "NAME_ASC", "limit": 100, "page": 1}'
-run_case "UI page (paginate NAME_ASC limit 100), render cache on" deployments_paginate "$UI" 100 32MB
+run_case "UI page (paginate NAME_ASC limit 100), render cache on" deployments_paginate "$UI" 100 48MB
 run_case "UI page (paginate NAME_ASC limit 100), render cache off" deployments_paginate "$UI" 100 0
-run_case "{} (200 rows), render cache on" deployments_filter '{}' 200 32MB
+run_case "{} (200 rows), render cache on" deployments_filter '{}' 200 48MB
 run_case "{} (200 rows), render cache off" deployments_filter '{}' 200 0
 echo "phases: wrote $OUT"

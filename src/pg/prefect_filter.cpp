@@ -172,11 +172,12 @@ void _PG_init(void) {
                              "pydantic: pydantic's parser only.",
                              &datetime_parsing_setting, static_cast<int>(DatetimeParsing::kPendulum),
                              kDatetimeParsingOptions, PGC_USERSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomIntVariable(
-        "prefect_filter.render_cache_size", "Memory per session for rendered deployments, kept between calls (0: off).",
-        "Keyed by the rows' stored bytes, so never stale: an updated row misses "
-        "(doc/design.md, \"Caching rendered rows\").",
-        &render_cache_size_kb, 32768, 0, MAX_KILOBYTES, PGC_USERSET, GUC_UNIT_KB, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("prefect_filter.render_cache_size",
+                            "Memory per session for rendered deployments and schedules, kept between calls (0: off).",
+                            "Keyed by the rows' stored bytes, so never stale: an updated row misses "
+                            "(doc/design.md, \"Caching rendered rows\").",
+                            &render_cache_size_kb, 49152, 0, MAX_KILOBYTES, PGC_USERSET, GUC_UNIT_KB, nullptr, nullptr,
+                            nullptr);
     MarkGUCPrefixReserved("prefect_filter");
 }
 

@@ -8,7 +8,7 @@ extern "C" {
 
 namespace prefect_filter {
 
-int render_cache_size_kb = 32768;
+int render_cache_size_kb = 49152;
 
 namespace {
 
@@ -55,7 +55,10 @@ void Reset() {
 }
 
 void Init() {
-    cache_context = AllocSetContextCreate(TopMemoryContext, "prefect_filter render cache", ALLOCSET_DEFAULT_SIZES);
+    // Small blocks, so that AllocSet's chunk limit is 512 bytes: an entry larger than that (a
+    // deployment's is ~3.5 KB on M) is its own allocation of its own size, instead of a chunk
+    // rounded up to the next power of two (a 4.5 KB entry took 8 KB).
+    cache_context = AllocSetContextCreate(TopMemoryContext, "prefect_filter render cache", 0, 4 * 1024, 4 * 1024);
     HASHCTL ctl;
     memset(&ctl, 0, sizeof(ctl));
     ctl.keysize = sizeof(uint64);
@@ -156,7 +159,9 @@ void RenderCacheAdd(RenderOwner owner, const RowKey &key, const CachedRow &row) 
     e->hash = key.hash;
     e->owner = owner;
     e->key_len = key.bytes.len;
-    e->bytes = bytes;
+    // Counted as the memory the chunk takes (the allocator rounds small chunks up to a power of
+    // two, up to twice the bytes asked for), so the budget bounds what the cache really holds.
+    e->bytes = GetMemoryChunkSpace(e);
     memcpy(e->key(), key.bytes.data, static_cast<size_t>(key.bytes.len));
     char *text = e->key() + key.bytes.len;
     memcpy(text, row.text, static_cast<size_t>(row.len));
@@ -165,8 +170,10 @@ void RenderCacheAdd(RenderOwner owner, const RowKey &key, const CachedRow &row) 
     slot = static_cast<Slot *>(hash_search(table, &key.hash, HASH_ENTER, &found));
     slot->entry = e;
     dlist_push_head(&lru, &e->lru);
-    used_bytes += bytes;
+    used_bytes += e->bytes;
     ++entries;
+    EvictUntilRoomFor(0);  // the rounding may have taken it past the budget (never this entry:
+                           // it is at most half the budget, and the most recently used)
 }
 
 char *RenderCacheStatsJson() {

@@ -12,8 +12,9 @@
 // holds that version, and is rendered otherwise. Values stored out of line (TOAST pointers) are not keys (a pointer
 // names, it does not hold, the value, and TOAST value ids are reused): such rows are rendered every time.
 //
-// Memory: at most prefect_filter.render_cache_size kB per backend (0 turns the cache off),
-// least recently used entries evicted first. doc/design.md, "Caching rendered rows".
+// Memory: at most prefect_filter.render_cache_size kB of entries per backend, each counted as
+// the memory its allocation takes (0 turns the cache off), least recently used entries evicted
+// first. doc/design.md, "Caching rendered rows".
 #pragma once
 #include "pg/response_shape.hpp"
 
