@@ -18,7 +18,7 @@ enum DeploymentLoad { kLoadSchedules, kLoadLimits, kLoadQueues, kDeploymentLoadC
 // In DeploymentLoad's order, which is also the order deployments_filter_sql lists them in.
 constexpr RelatedLoad kLoads[] = {
     // deployment_schedule by deployment id, in Prefect's order (updated DESC, id)
-    // (a schedule's JSON costs ~6 k instructions to write, its cache lookup a fraction of that)
+    // (writing a schedule's JSON costs more than its cache lookup: doc/design.md)
     {&RelatedStatements::schedules, kColId, kSchedDeploymentId, kScheduleFieldCount, /*many=*/true, kSchedId},
     // concurrency_limit_v2 by id (a page has few: not cached)
     {&RelatedStatements::limits, kColConcurrencyLimitId, kLimitId, kLimitFieldCount, /*many=*/false, kNoColumn},

@@ -56,8 +56,8 @@ void Reset() {
 
 void Init() {
     // Small blocks, so that AllocSet's chunk limit is 512 bytes: an entry larger than that (a
-    // deployment's is ~3.5 KB on M) is its own allocation of its own size, instead of a chunk
-    // rounded up to the next power of two (a 4.5 KB entry took 8 KB).
+    // deployment's, a schedule's) is its own allocation of its own size, instead of a chunk
+    // rounded up to the next power of two (doc/design.md, "Caching rendered rows").
     cache_context = AllocSetContextCreate(TopMemoryContext, "prefect_filter render cache", 0, 4 * 1024, 4 * 1024);
     HASHCTL ctl;
     memset(&ctl, 0, sizeof(ctl));
