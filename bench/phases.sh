@@ -28,7 +28,7 @@ trap 'rm -rf "$WORK"' EXIT
 run_case() {  # label fn body rows cache_kb
     local label=$1 fn=$2 body=$3 rows=$4 cache=$5
     cat >"$WORK/loop.sql" <<SQL
-SET prefect_filter.render_cache_size = '$cache';
+SET prefect_filter.render_cache_size = $cache;
 SELECT pg_backend_pid() AS pid \gset
 \o $WORK/pid
 SELECT :pid;
@@ -61,8 +61,8 @@ SQL
 }
 
 UI='{"sort": "NAME_ASC", "limit": 100, "page": 1}'
-run_case "UI page (paginate NAME_ASC limit 100), render cache on" deployments_paginate "$UI" 100 48MB
+run_case "UI page (paginate NAME_ASC limit 100), render cache on" deployments_paginate "$UI" 100 DEFAULT
 run_case "UI page (paginate NAME_ASC limit 100), render cache off" deployments_paginate "$UI" 100 0
-run_case "{} (200 rows), render cache on" deployments_filter '{}' 200 48MB
+run_case "{} (200 rows), render cache on" deployments_filter '{}' 200 DEFAULT
 run_case "{} (200 rows), render cache off" deployments_filter '{}' 200 0
 echo "phases: wrote $OUT"
