@@ -2,6 +2,7 @@
 // OpenConnection and ProbeHost, which run on the connector threads and touch nothing shared.
 #include "http/pg_pool.hpp"
 
+#include "http/pg_connect.hpp"
 #include "http/replica_hosts.hpp"
 
 #include <libpq-fe.h>
@@ -29,7 +30,6 @@ struct ResultDeleter {
     void operator()(PGresult *r) const { PQclear(r); }
 };
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
-using ConnHandle = std::shared_ptr<PGconn>;  // PQfinish on release
 
 std::string Field(const PGresult *r, int code) {
     const char *v = PQresultErrorField(r, code);
@@ -50,7 +50,8 @@ bool ConnectionClassState(const std::string &sqlstate) {
 }
 
 // libpq writes notices (and the FATAL a backend sends before it closes) straight to stderr by
-// default; they go through the logger instead, as one kind of rate-limited line.
+// default; they go through the logger instead, as one kind of rate-limited line, from the
+// connection's first byte on (pg_connect.hpp).
 void LogNotice(void *logger, const char *message) {
     static_cast<Logger *>(logger)->Limited("database notice", "database: " + Trimmed(message));
 }
@@ -90,14 +91,9 @@ ConnHandle Connect(const PgPool::Settings &settings, const ReplicaSetup *replica
     }
     keys.push_back(nullptr);
     values.push_back(nullptr);
-    ConnHandle conn(PQconnectdbParams(keys.data(), values.data(), expand_dbname), [](PGconn *c) {
-        if (c) PQfinish(c);
-    });
-    if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
-        *why = conn ? Trimmed(PQerrorMessage(conn.get())) : "out of memory";
-        return nullptr;
-    }
-    PQsetNoticeProcessor(conn.get(), LogNotice, &log);
+    std::string reason;
+    ConnHandle conn = ConnectWithNotices(keys.data(), values.data(), expand_dbname, LogNotice, &log, &reason);
+    if (!conn) *why = Trimmed(reason.c_str());
     return conn;
 }
 
