@@ -76,6 +76,16 @@ SELECT * FROM pg_temp.plan('{"task_runs": {"state": {"type": {"any_": ["FAILED"]
 -- flows by name, work pools by name
 SELECT * FROM pg_temp.plan('{"flows": {"name": {"any_": ["etl"]}}}', 'count');
 SELECT * FROM pg_temp.plan('{"work_pools": {"name": {"any_": ["k8s-pool"]}}}', 'count');
+-- a flows condition is resolved first: deployments_filter_sql shows the resolving statement and,
+-- as the value of the page's and the count's parameter, the ids it finds in this snapshot
+SELECT r->'resolve' AS resolve,
+       (SELECT array_agg(x ORDER BY x) FROM jsonb_array_elements_text(r->'params'->0) x)
+         = (SELECT array_agg(id::text ORDER BY id::text) FROM prefect.flow WHERE name ILIKE '%e%') AS page_ids_found,
+       jsonb_array_length(r->'params'->0) > 0 AS some_ids,
+       r->'count_params'->0 = r->'params'->0 AS count_ids_same
+FROM (SELECT prefect.deployments_filter_sql('{"flows": {"name": {"like_": "e"}}}') r) s;
+SELECT prefect.deployments_filter_sql('{"flows": {"name": {"like_": "no such flow"}}}')->'params' AS no_flow_no_ids;
+SELECT prefect.deployments_filter_sql('{"flows": {}}') ? 'resolve' AS no_condition_resolves;
 -- deployments_filter_sql shows each parameter's own value (two timestamps, then LIMIT/OFFSET)
 SELECT prefect.deployments_filter_sql('{"flow_runs": {"start_time": {"after_": "2024-01-01T00:00:00Z", "before_": "2024-02-01T00:00:00Z"}}}') -> 'params' AS params,
        prefect.deployments_filter_sql('{"flow_runs": {"start_time": {"after_": "2024-01-01T00:00:00Z", "before_": "2024-02-01T00:00:00Z"}}}') -> 'count_params' AS count_params;

@@ -205,7 +205,13 @@ TEST(Compile, CustomPlansOnlyWhereValuesDecideThePlan) {
     };
     EXPECT_EQ(count_mode("{\"flows\":{\"name\":{\"any_\":[\"a\"]}}}"), pf::PlanMode::kGeneric);
     EXPECT_EQ(count_mode("{\"work_pool_queues\":{\"id\":{\"any_\":[]}}}"), pf::PlanMode::kGeneric);
-    EXPECT_EQ(count_mode("{\"flows\":{\"name\":{\"like_\":\"a\"}}}"), pf::PlanMode::kCustom);
+    // a flows pattern is planned with its value where it is used: in the statement finding the
+    // flows' ids; the count over those ids keeps its generic plan
+    EXPECT_EQ(count_mode("{\"flows\":{\"name\":{\"like_\":\"a\"}}}"), pf::PlanMode::kGeneric);
+    EXPECT_EQ(pf::Compile("{\"flows\":{\"name\":{\"like_\":\"a\"}}}", pf::Endpoint::kCount, pf::CompileOptions{})
+                  .resolve.at(0)
+                  .plan_mode,
+              pf::PlanMode::kCustom);
     EXPECT_EQ(count_mode("{\"work_pools\":{},\"task_runs\":{}}"), pf::PlanMode::kCustom);
     EXPECT_EQ(Filter("{\"deployments\":{\"tags\":{\"all_\":[\"a\"]},\"paused\":{\"eq_\":true}}}").rows.plan_mode,
               pf::PlanMode::kGeneric);
@@ -270,6 +276,45 @@ TEST(Fields, OperatorAndEmptySubFilters) {
     // the deprecated concurrency_limit is never appended, so it cannot make or_ TRUE
     EXPECT_EQ(Where("{\"deployments\":{\"operator\":\"or_\",\"concurrency_limit\":{},\"paused\":{\"eq_\":true}}}"),
               "(d.paused = $1::boolean)");
+}
+
+// A flows filter with a condition: the flows' ids are found first, by a statement of their own
+// with its own parameters, and the page and the count take them as one uuid[] parameter.
+TEST(Fields, FlowFiltersAreResolvedFirst) {
+    const std::string body =
+        "{\"deployments\":{\"paused\":{\"eq_\":false}},\"flows\":{\"name\":{\"any_\":[\"a\",\"b\"]}},"
+        "\"work_pools\":{\"name\":{\"any_\":[\"p\"]}}}";
+    for (pf::Endpoint endpoint : {pf::Endpoint::kFilter, pf::Endpoint::kCount, pf::Endpoint::kPaginate}) {
+        pf::CompiledRequest r = pf::Compile(body, endpoint, pf::CompileOptions{});
+        ASSERT_EQ(r.resolve.size(), 1u);
+        EXPECT_EQ(
+            r.resolve[0].sql,
+            "SELECT coalesce(array_agg(f.id), '{}') FROM \"prefect\".\"flow\" f WHERE (f.name = ANY($1::text[]))");
+        ASSERT_EQ(r.resolve[0].params.size(), 1u);
+        EXPECT_EQ(r.resolve[0].params[0].items, (std::vector<std::string>{"a", "b"}));
+        EXPECT_EQ(r.resolve[0].params[0].resolved, -1);
+        // $1 paused, $2 the resolved ids, $3 the pool's name, in the page as in the count
+        for (const pf::Statement *stmt : {&r.rows, &r.count}) {
+            if (stmt->sql.empty()) continue;
+            EXPECT_NE(stmt->sql.find("(d.flow_id = ANY($2::uuid[]))"), std::string::npos) << stmt->sql;
+            EXPECT_EQ(stmt->sql.find("\"flow\" f"), std::string::npos) << stmt->sql;
+            ASSERT_GE(stmt->params.size(), 3u);
+            EXPECT_EQ(stmt->params[0].resolved, -1);
+            EXPECT_EQ(stmt->params[1].type, pf::ParamType::kUuidArray);
+            EXPECT_EQ(stmt->params[1].resolved, 0);
+            EXPECT_TRUE(stmt->params[1].items.empty());
+            EXPECT_EQ(stmt->params[2].text, "p");
+        }
+    }
+    // a pattern's parameter belongs to the resolving statement, which is planned with it
+    pf::CompiledRequest like = Filter("{\"flows\":{\"name\":{\"like_\":\"etl\"}}}");
+    ASSERT_EQ(like.resolve.size(), 1u);
+    EXPECT_EQ(like.resolve[0].params.at(0).text, "%etl%");
+    EXPECT_EQ(like.rows.params.size(), 3u);  // the ids, limit, offset
+    // nothing to resolve: no flows filter, or one without a condition
+    EXPECT_TRUE(Filter("{}").resolve.empty());
+    EXPECT_TRUE(Filter("{\"flows\":{}}").resolve.empty());
+    EXPECT_TRUE(Filter("{\"deployments\":{\"flow_or_deployment_name\":{\"like_\":\"x\"}}}").resolve.empty());
 }
 
 TEST(Fields, RelationalFiltersAreExistsSemiJoins) {

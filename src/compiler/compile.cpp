@@ -284,9 +284,40 @@ ClassResult ClassSql(const FilterNode &node, Builder &b) {
 
 // ---------------------------------------------------------------- the request
 
+// The flows filter. With a condition, the ids of the flows it matches are found by a statement
+// of their own (appended to `resolve`, with its own parameters) and the page and the count test
+// `d.flow_id = ANY(...)` over them: their planner sees how many and which flows match, so it
+// reads the deployments of a few flows through the flow_id index and walks the page's order
+// when most flows match. As a semi-join inside the page statement, a nested loop over the
+// matching flows re-ran every other index condition of the deployment (a GIN scan of its tags)
+// once per flow (doc/design.md, "Flow filters are resolved first"). Without a condition
+// (`"flows": {}`), every deployment with a flow: nothing to resolve.
+std::string FlowsConjunct(const FilterNode &flows, const CompileOptions &options, Builder &b,
+                          std::vector<Statement> *resolve) {
+    Builder own(options);
+    Expr condition = ClassSql(flows, own).expr;
+    if (condition.kind != Expr::kSql) {
+        b.MarkJoinOrderSensitive();
+        return "EXISTS (SELECT 1 FROM " + b.Table("flow") + " f WHERE f.id = d.flow_id)";
+    }
+    Statement ids;
+    ids.sql = "SELECT coalesce(array_agg(f.id), '{}') FROM " + own.Table("flow") + " f WHERE " + condition.sql;
+    ids.params = std::move(own.Params());
+    ids.plan_mode = own.CountMode();  // an ILIKE pattern: planned with it (a trigram index or not)
+    Param found{ParamType::kUuidArray, {}, {}, 0, false};
+    found.resolved = static_cast<int>(resolve->size());
+    resolve->push_back(std::move(ids));
+    // The ids decide the page's plan (walk its order, or read the few flows' deployments and
+    // sort them); a count's generic plan reads them through the flow_id index, whatever their
+    // number, in about the time a custom plan takes to plan it.
+    b.MarkJoinOrderSensitive();
+    return "(d.flow_id = ANY(" + b.Placeholder(std::move(found)) + "))";
+}
+
 // The WHERE clause of Prefect's _apply_deployment_filters over outer alias d. Empty when no
-// filter is present.
-std::string WhereClause(const RequestTree &tree, Builder &b) {
+// filter is present. Statements to run first go to `resolve` (FlowsConjunct).
+std::string WhereClause(const RequestTree &tree, const CompileOptions &options, Builder &b,
+                        std::vector<Statement> *resolve) {
     std::vector<std::string> conjuncts;
     auto and_sql = [](const Expr &e) { return e.kind == Expr::kSql ? " AND " + e.sql : std::string(); };
 
@@ -294,12 +325,7 @@ std::string WhereClause(const RequestTree &tree, Builder &b) {
         Expr e = ClassSql(*tree.deployments, b).expr;
         if (e.kind == Expr::kSql) conjuncts.push_back(e.sql);
     }
-    if (tree.flows) {
-        b.MarkJoinOrderSensitive();  // which flows match decides the join order
-        Expr e = ClassSql(*tree.flows, b).expr;
-        conjuncts.push_back("EXISTS (SELECT 1 FROM " + b.Table("flow") + " f WHERE f.id = d.flow_id" + and_sql(e) +
-                            ")");
-    }
+    if (tree.flows) conjuncts.push_back(FlowsConjunct(*tree.flows, options, b, resolve));
     if (tree.flow_runs || tree.task_runs) {
         b.MarkValueSensitive();
         std::string sql = "EXISTS (SELECT 1 FROM " + b.Table("flow_run") + " fr";
@@ -381,7 +407,7 @@ CompiledRequest WriteStatements(const RequestTree &tree, const CompileOptions &o
     }
     out.offset = offset;
     Builder b(options);
-    std::string where = WhereClause(tree, b);
+    std::string where = WhereClause(tree, options, b, &out.resolve);
     std::vector<Param> filter_params = b.Params();
     if (tree.endpoint != Endpoint::kFilter) {
         out.count.sql = "SELECT count(*) FROM " + b.Table("deployment") + " d" + where;

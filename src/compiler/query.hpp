@@ -36,6 +36,9 @@ struct Param {
     std::string text;                // kText; kUuid and kStateType as the arrays' items
     int64_t int_value = 0;           // kInt8; kTimestampTz as microseconds since 2000-01-01 UTC
     bool bool_value = false;         // kBool
+    // >= 0: a kUuidArray whose value is not in the body but found by CompiledRequest::resolve
+    // [resolved] when the call runs (its items stay empty).
+    int resolved = -1;
 };
 
 const char *ParamTypeSqlName(ParamType type);  // "uuid[]", "text[]", ... ("state_type", unqualified)
@@ -76,6 +79,11 @@ struct RelatedStatements {
 
 // Everything an entry point needs: the statements to run and the paging facts it echoes.
 struct CompiledRequest {
+    // Run first, in the same snapshot: each returns one row of one uuid[] (never NULL), the
+    // value of the parameters of `rows` and `count` whose Param::resolved is its index. The ids
+    // of the flows a flows filter matches, so the planner of the page and the count sees how
+    // many and which they are (doc/design.md, "Flow filters are resolved first").
+    std::vector<Statement> resolve;
     Statement rows;             // kFilter / kPaginate: the page of deployments (render columns, in order)
     RelatedStatements related;  // kFilter / kPaginate: run after `rows` when the page is not empty
     Statement count;            // kCount / kPaginate: SELECT count(*)

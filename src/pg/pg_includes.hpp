@@ -21,6 +21,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/acl.h"
 #include "utils/guc.h"
 #include "utils/inval.h"

@@ -190,7 +190,8 @@ extern "C" Datum pf_deployments_filter(PG_FUNCTION_ARGS) {
     const CompiledRequest *req = CompileBody(fcinfo, Endpoint::kFilter);
     StringInfo out = NewResultBuffer();  // caller's context: survives SPI_finish
     const char *schema = ConnectToTables();
-    RenderedPage *page = RunPage(kDeploymentResponse, req->rows, schema);
+    const Datum *resolved = RunResolve(req->resolve, schema);
+    RenderedPage *page = RunPage(kDeploymentResponse, req->rows, schema, resolved);
     LoadRelated(page, req->related);
     JoinPage(out, page);
     FinishSpi();
@@ -200,7 +201,8 @@ extern "C" Datum pf_deployments_filter(PG_FUNCTION_ARGS) {
 extern "C" Datum pf_deployments_count(PG_FUNCTION_ARGS) {
     const CompiledRequest *req = CompileBody(fcinfo, Endpoint::kCount);
     const char *schema = ConnectToTables();
-    int64 count = RunCount(req->count, schema);
+    const Datum *resolved = RunResolve(req->resolve, schema);
+    int64 count = RunCount(req->count, schema, resolved);
     FinishSpi();
     PG_RETURN_INT64(count);
 }
@@ -211,13 +213,14 @@ extern "C" Datum pf_deployments_paginate(PG_FUNCTION_ARGS) {
     appendStringInfoString(out, "{\"results\":");
     const char *schema = ConnectToTables();
     // All statements run read-only in the caller's snapshot, so count matches the results.
-    RenderedPage *page = RunPage(kDeploymentResponse, req->rows, schema);
+    const Datum *resolved = RunResolve(req->resolve, schema);
+    RenderedPage *page = RunPage(kDeploymentResponse, req->rows, schema, resolved);
     LoadRelated(page, req->related);
     JoinPage(out, page);
     // A short page already tells the count (same snapshot); only a full page, or an empty one
     // past the start, runs the count statement.
     int64 count = CountImpliedByPage(*req, page->count);
-    if (count < 0) count = RunCount(req->count, schema);
+    if (count < 0) count = RunCount(req->count, schema, resolved);
     FinishSpi();
     int64 limit = req->limit;
     // Prefect: pages = (count + limit - 1) // limit if limit > 0 else 0
@@ -239,15 +242,34 @@ void PushString(JsonbParseState **state, const char *s, size_t len, JsonbIterato
     pushJsonbValue(state, tok, &v);
 }
 
+// Pushes the ids of a resolved uuid[] as a JSON array of their text.
+void PushResolvedIds(JsonbParseState **state, Datum ids) {
+    Datum *elems;
+    bool *nulls;
+    int n;
+    deconstruct_array(DatumGetArrayTypeP(ids), UUIDOID, UUID_LEN, false, TYPALIGN_CHAR, &elems, &nulls, &n);
+    pushJsonbValue(state, WJB_BEGIN_ARRAY, nullptr);
+    for (int i = 0; i < n; ++i) {
+        char *text = DatumGetCString(DirectFunctionCall1(uuid_out, elems[i]));
+        PushString(state, text, strlen(text), WJB_ELEM);
+    }
+    pushJsonbValue(state, WJB_END_ARRAY, nullptr);
+}
+
 // Pushes `"<sql_key>": sql, "<params_key>": [...]` for one statement. Params are rendered as
-// JSON: arrays as arrays, timestamps as ISO UTC text (whatever TimeZone is), others as scalars.
+// JSON: arrays as arrays (a resolved one with the ids found in this snapshot), timestamps as ISO
+// UTC text (whatever TimeZone is), others as scalars.
 void PushStatement(JsonbParseState **state, const char *sql_key, const char *params_key,
-                   const prefect_filter::Statement &stmt) {
+                   const prefect_filter::Statement &stmt, const Datum *resolved) {
     PushString(state, sql_key, strlen(sql_key), WJB_KEY);
     PushString(state, stmt.sql.data(), stmt.sql.size(), WJB_VALUE);
     PushString(state, params_key, strlen(params_key), WJB_KEY);
     pushJsonbValue(state, WJB_BEGIN_ARRAY, nullptr);
     for (const prefect_filter::Param &p : stmt.params) {
+        if (p.resolved >= 0) {
+            PushResolvedIds(state, resolved[p.resolved]);
+            continue;
+        }
         switch (p.type) {
             case ParamType::kUuidArray:
             case ParamType::kTextArray:
@@ -286,16 +308,24 @@ void PushStatement(JsonbParseState **state, const char *sql_key, const char *par
 
 }  // namespace
 
-// {"sql", "params", "count_sql", "count_params", "related_sql"}: the statements
+// {"sql", "params", "count_sql", "count_params", "related_sql"[, "resolve"]}: the statements
 // deployments_filter and deployments_count run for this body, and the page's related loads, for
-// EXPLAIN and golden tests.
+// EXPLAIN and golden tests. A body whose statements take ids found first (a flows filter) has
+// "resolve": [{"sql", "params"}, ...], and those statements are run, in the caller's snapshot,
+// so that "params" and "count_params" show the ids the functions would bind.
 extern "C" Datum pf_deployments_filter_sql(PG_FUNCTION_ARGS) {
     const CompiledRequest *rows = CompileBody(fcinfo, Endpoint::kFilter);
     const CompiledRequest *count = CompileBody(fcinfo, Endpoint::kCount);
+    const Datum *resolved = nullptr;
+    if (!rows->resolve.empty()) {
+        // The ids are copied out of SPI's memory as they are pushed, before SPI_finish.
+        ConnectToTables();
+        resolved = RunResolve(rows->resolve, SchemaSetting());
+    }
     JsonbParseState *state = nullptr;
     pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
-    PushStatement(&state, "sql", "params", rows->rows);
-    PushStatement(&state, "count_sql", "count_params", count->count);
+    PushStatement(&state, "sql", "params", rows->rows, resolved);
+    PushStatement(&state, "count_sql", "count_params", count->count, resolved);
     // The page's related loads: fixed per schema, each taking the page's keys as $1 uuid[].
     PushString(&state, "related_sql", strlen("related_sql"), WJB_KEY);
     pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
@@ -304,8 +334,24 @@ extern "C" Datum pf_deployments_filter_sql(PG_FUNCTION_ARGS) {
         PushString(&state, sql.data(), sql.size(), WJB_ELEM);
     }
     pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
+    if (!rows->resolve.empty()) {
+        PushString(&state, "resolve", strlen("resolve"), WJB_KEY);
+        pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
+        for (const Statement &stmt : rows->resolve) {
+            pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
+            PushStatement(&state, "sql", "params", stmt, nullptr);
+            pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
+        }
+        pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
+    }
     JsonbValue *result = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
-    PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
+    Jsonb *built = JsonbValueToJsonb(result);
+    if (resolved == nullptr) PG_RETURN_JSONB_P(built);
+    // Built in SPI's procedure context: copied to the caller's before SPI_finish frees it.
+    Jsonb *copy = static_cast<Jsonb *>(SPI_palloc(VARSIZE(built)));
+    memcpy(copy, built, VARSIZE(built));
+    FinishSpi();
+    PG_RETURN_JSONB_P(copy);
 }
 
 // prefect.deployments_validation_errors(body json, endpoint text): every validation error of the

@@ -79,9 +79,10 @@ void JoinRow(StringInfo out, const RenderedPage *page, const PageRow &row) {
 
 }  // namespace
 
-RenderedPage *RunPage(const ResponseShape &shape, const Statement &statement, const char *schema) {
+RenderedPage *RunPage(const ResponseShape &shape, const Statement &statement, const char *schema,
+                      const Datum *resolved) {
     RenderedPage *page = CreateRenderedPage(&shape);
-    RunStatement(statement, schema, &page->pub);
+    RunStatement(statement, schema, resolved, &page->pub);
     return page;
 }
 

@@ -7,8 +7,10 @@
 
 namespace prefect_filter {
 
-// Runs the page statement (columns in `shape`'s column order), rendering each row.
-RenderedPage *RunPage(const ResponseShape &shape, const Statement &statement, const char *schema);
+// Runs the page statement (columns in `shape`'s column order), rendering each row; `resolved`
+// as for RunStatement.
+RenderedPage *RunPage(const ResponseShape &shape, const Statement &statement, const char *schema,
+                      const Datum *resolved);
 
 // Runs the shape's related loads for the page's keys: none when the page is empty, and not a
 // load whose key no row of the page has.

@@ -189,13 +189,19 @@ void FinishSpi(void) {
     if (SPI_finish() != SPI_OK_FINISH) elog(ERROR, "prefect_filter: SPI_finish failed");
 }
 
-uint64 RunStatement(const Statement &stmt, const char *schema, DestReceiver *dest) {
+uint64 RunStatement(const Statement &stmt, const char *schema, const Datum *resolved, DestReceiver *dest) {
     int nargs = static_cast<int>(stmt.params.size());
     Oid *types = static_cast<Oid *>(palloc(sizeof(Oid) * (nargs > 0 ? nargs : 1)));
     Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * (nargs > 0 ? nargs : 1)));
     Oid state_type = InvalidOid;
     for (int i = 0; i < nargs; ++i) {
         const Param &p = stmt.params[static_cast<size_t>(i)];
+        if (p.resolved >= 0) {
+            if (resolved == nullptr) elog(ERROR, "prefect_filter: a resolved parameter without its value");
+            types[i] = UUIDARRAYOID;
+            values[i] = resolved[p.resolved];
+            continue;
+        }
         const bool state = p.type == ParamType::kStateTypeArray || p.type == ParamType::kStateType;
         if (state && !OidIsValid(state_type)) state_type = StateTypeOid(schema);
         types[i] = ParamTypeOid(p.type, state_type);
@@ -204,8 +210,23 @@ uint64 RunStatement(const Statement &stmt, const char *schema, DestReceiver *des
     return BindAndRun(stmt.sql.c_str(), nargs, types, values, stmt.plan_mode, stmt.parallel_ok, dest);
 }
 
-int64 RunCount(const Statement &stmt, const char *schema) {
-    if (RunStatement(stmt, schema, nullptr) != 1)
+const Datum *RunResolve(const std::vector<Statement> &resolve, const char *schema) {
+    if (resolve.empty()) return nullptr;
+    Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * resolve.size()));
+    for (size_t i = 0; i < resolve.size(); ++i) {
+        if (RunStatement(resolve[i], schema, nullptr, nullptr) != 1)
+            elog(ERROR, "prefect_filter: resolve statement returned %lu rows", (unsigned long)SPI_processed);
+        bool isnull;
+        Datum ids = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+        if (isnull) elog(ERROR, "prefect_filter: resolve statement returned NULL");
+        values[i] = datumCopy(ids, false, -1);  // the SPI procedure's context: lives until FinishSpi
+        SPI_freetuptable(SPI_tuptable);
+    }
+    return values;
+}
+
+int64 RunCount(const Statement &stmt, const char *schema, const Datum *resolved) {
+    if (RunStatement(stmt, schema, resolved, nullptr) != 1)
         elog(ERROR, "prefect_filter: count statement returned %lu rows", (unsigned long)SPI_processed);
     bool isnull;
     Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);

@@ -12,12 +12,18 @@ namespace prefect_filter {
 void ConnectSpi(void);
 void FinishSpi(void);
 
+// Runs a request's CompiledRequest::resolve statements, in order, and returns their values (one
+// uuid[] Datum each, valid until FinishSpi; nullptr when there are none): the `resolved`
+// argument of the calls below.
+const Datum *RunResolve(const std::vector<Statement> &resolve, const char *schema);
+
 // Runs a compiled statement, its rows going to `dest`. `schema` holds Prefect's tables (where
-// its state_type enum is, for a state parameter). Returns the number of rows.
-uint64 RunStatement(const Statement &stmt, const char *schema, DestReceiver *dest);
+// its state_type enum is, for a state parameter); a parameter with Param::resolved >= 0 is bound
+// to resolved[Param::resolved]. Returns the number of rows.
+uint64 RunStatement(const Statement &stmt, const char *schema, const Datum *resolved, DestReceiver *dest);
 
 // Runs a compiled SELECT count(*) and returns the count.
-int64 RunCount(const Statement &stmt, const char *schema);
+int64 RunCount(const Statement &stmt, const char *schema, const Datum *resolved);
 
 // Runs a related load, its rows going to `dest`: `sql` takes the keys (`nkeys` uuid Datums) as
 // $1 uuid[].
