@@ -544,9 +544,12 @@ class Runner:
                 self.problem("deployments_filter did not return an array of <= 200", label, text)
         if s[0] == "ok":
             v = json.loads(s[1])
-            if set(v) != {"sql", "params", "count_sql", "count_params", "related_sql"}:
+            # "resolve": the statements that find a flows or work pool/queue filter's ids first
+            if set(v) - {"resolve"} != {"sql", "params", "count_sql", "count_params", "related_sql"}:
                 self.problem("deployments_filter_sql result is not {sql, params, count_sql, count_params, "
-                             "related_sql}", label, text)
+                             "related_sql[, resolve]}", label, text)
+            elif "resolve" in v and (not v["resolve"] or any(set(r) != {"sql", "params"} for r in v["resolve"])):
+                self.problem("deployments_filter_sql's resolve is not a non-empty list of {sql, params}", label, text)
         if c[0] == "ok" and int(c[1]) < 0:
             self.problem("negative count", label, text)
         if p[0] == "ok":
