@@ -435,7 +435,9 @@ def report(path_json):
     md.append("From `pg_stat_statements` (track = all, track_planning = on), reset before each shape and variant, "
               "then a few calls. (a) is one statement from the client plus its SPI statements (the page "
               "statement, then — when the page is not empty — one load each for schedules, concurrency limits "
-              "and work queues, each only when a row of the page points at it; paginate adds the count). (c) counts Prefect's statements; `tx` is its BEGIN/ROLLBACK. Plan mode: "
+              "and work queues, each only when a row of the page points at it; paginate adds the count; a flows "
+              "condition, and a work pool/queue condition, each add one statement before the page that finds the "
+              "ids they match). (c) counts Prefect's statements; `tx` is its BEGIN/ROLLBACK. Plan mode: "
               "`custom` = planned on every call (plans = calls), `generic` = a cached generic plan (plans = 0).\n")
     if all(k in t for k in ("all_limit1", "all_limit100", "all_name_asc")):
         # bounded, not growing with the page: one client statement, at most the page statement and

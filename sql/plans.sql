@@ -76,7 +76,7 @@ SELECT * FROM pg_temp.plan('{"task_runs": {"state": {"type": {"any_": ["FAILED"]
 -- flows by name, work pools by name
 SELECT * FROM pg_temp.plan('{"flows": {"name": {"any_": ["etl"]}}}', 'count');
 SELECT * FROM pg_temp.plan('{"work_pools": {"name": {"any_": ["k8s-pool"]}}}', 'count');
--- a flows condition is resolved first: deployments_filter_sql shows the resolving statement and,
+-- a flows (or work pool/queue) condition is resolved first: deployments_filter_sql shows the resolving statement and,
 -- as the value of the page's and the count's parameter, the ids it finds in this snapshot
 SELECT r->'resolve' AS resolve,
        (SELECT array_agg(x ORDER BY x) FROM jsonb_array_elements_text(r->'params'->0) x)

@@ -278,34 +278,54 @@ TEST(Fields, OperatorAndEmptySubFilters) {
               "(d.paused = $1::boolean)");
 }
 
-// A flows filter with a condition: the flows' ids are found first, by a statement of their own
-// with its own parameters, and the page and the count take them as one uuid[] parameter.
-TEST(Fields, FlowFiltersAreResolvedFirst) {
+// A flows or work pool/queue filter with a condition: the ids of the flows or queues are found
+// first, by statements of their own with their own parameters, and the page and the count take
+// each set as one uuid[] parameter.
+TEST(Fields, SmallTableFiltersAreResolvedFirst) {
     const std::string body =
         "{\"deployments\":{\"paused\":{\"eq_\":false}},\"flows\":{\"name\":{\"any_\":[\"a\",\"b\"]}},"
-        "\"work_pools\":{\"name\":{\"any_\":[\"p\"]}}}";
+        "\"work_pools\":{\"name\":{\"any_\":[\"p\"]}},\"work_pool_queues\":{\"name\":{\"any_\":[\"q\"]}}}";
     for (pf::Endpoint endpoint : {pf::Endpoint::kFilter, pf::Endpoint::kCount, pf::Endpoint::kPaginate}) {
         pf::CompiledRequest r = pf::Compile(body, endpoint, pf::CompileOptions{});
-        ASSERT_EQ(r.resolve.size(), 1u);
+        ASSERT_EQ(r.resolve.size(), 2u);
         EXPECT_EQ(
             r.resolve[0].sql,
             "SELECT coalesce(array_agg(f.id), '{}') FROM \"prefect\".\"flow\" f WHERE (f.name = ANY($1::text[]))");
         ASSERT_EQ(r.resolve[0].params.size(), 1u);
         EXPECT_EQ(r.resolve[0].params[0].items, (std::vector<std::string>{"a", "b"}));
         EXPECT_EQ(r.resolve[0].params[0].resolved, -1);
-        // $1 paused, $2 the resolved ids, $3 the pool's name, in the page as in the count
+        // the queue's filter, then the pool's, as in Prefect's semi-join
+        EXPECT_EQ(r.resolve[1].sql,
+                  "SELECT coalesce(array_agg(wq.id), '{}') FROM \"prefect\".\"work_queue\" wq JOIN "
+                  "\"prefect\".\"work_pool\" wp ON wp.id = wq.work_pool_id WHERE ((wq.name = $1::text) AND "
+                  "(wp.name = $2::text))");
+        ASSERT_EQ(r.resolve[1].params.size(), 2u);
+        EXPECT_EQ(r.resolve[1].params[0].text, "q");
+        EXPECT_EQ(r.resolve[1].params[1].text, "p");
+        // $1 paused, $2 the flows' ids, $3 the queues' ids, in the page as in the count
         for (const pf::Statement *stmt : {&r.rows, &r.count}) {
             if (stmt->sql.empty()) continue;
-            EXPECT_NE(stmt->sql.find("(d.flow_id = ANY($2::uuid[]))"), std::string::npos) << stmt->sql;
+            EXPECT_NE(stmt->sql.find("(d.flow_id = ANY($2::uuid[])) AND (d.work_queue_id = ANY($3::uuid[]))"),
+                      std::string::npos)
+                << stmt->sql;
             EXPECT_EQ(stmt->sql.find("\"flow\" f"), std::string::npos) << stmt->sql;
+            EXPECT_EQ(stmt->sql.find("work_queue\" wq"), std::string::npos) << stmt->sql;
             ASSERT_GE(stmt->params.size(), 3u);
             EXPECT_EQ(stmt->params[0].resolved, -1);
-            EXPECT_EQ(stmt->params[1].type, pf::ParamType::kUuidArray);
-            EXPECT_EQ(stmt->params[1].resolved, 0);
-            EXPECT_TRUE(stmt->params[1].items.empty());
-            EXPECT_EQ(stmt->params[2].text, "p");
+            for (int i : {1, 2}) {
+                EXPECT_EQ(stmt->params[i].type, pf::ParamType::kUuidArray);
+                EXPECT_EQ(stmt->params[i].resolved, i - 1);
+                EXPECT_TRUE(stmt->params[i].items.empty());
+            }
         }
     }
+    // a pool filter with nothing to test keeps the join: queues of any pool
+    EXPECT_EQ(pf::Compile("{\"work_pools\":{},\"work_pool_queues\":{\"name\":{\"any_\":[\"q\"]}}}",
+                          pf::Endpoint::kCount, pf::CompileOptions{})
+                  .resolve.at(0)
+                  .sql,
+              "SELECT coalesce(array_agg(wq.id), '{}') FROM \"prefect\".\"work_queue\" wq JOIN "
+              "\"prefect\".\"work_pool\" wp ON wp.id = wq.work_pool_id WHERE (wq.name = $1::text)");
     // a pattern's parameter belongs to the resolving statement, which is planned with it
     pf::CompiledRequest like = Filter("{\"flows\":{\"name\":{\"like_\":\"etl\"}}}");
     ASSERT_EQ(like.resolve.size(), 1u);
@@ -314,6 +334,7 @@ TEST(Fields, FlowFiltersAreResolvedFirst) {
     // nothing to resolve: no flows filter, or one without a condition
     EXPECT_TRUE(Filter("{}").resolve.empty());
     EXPECT_TRUE(Filter("{\"flows\":{}}").resolve.empty());
+    EXPECT_TRUE(Filter("{\"work_pools\":{},\"work_pool_queues\":{\"name\":{\"startswith_\":[]}}}").resolve.empty());
     EXPECT_TRUE(Filter("{\"deployments\":{\"flow_or_deployment_name\":{\"like_\":\"x\"}}}").resolve.empty());
 }
 

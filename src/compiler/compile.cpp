@@ -284,38 +284,44 @@ ClassResult ClassSql(const FilterNode &node, Builder &b) {
 
 // ---------------------------------------------------------------- the request
 
-// The flows filter. With a condition, the ids of the flows it matches are found by a statement
-// of their own (appended to `resolve`, with its own parameters) and the page and the count test
-// `d.flow_id = ANY(...)` over them: their planner sees how many and which flows match, so it
-// reads the deployments of a few flows through the flow_id index and walks the page's order
-// when most flows match. As a semi-join inside the page statement, a nested loop over the
-// matching flows re-ran every other index condition of the deployment (a GIN scan of its tags)
-// once per flow (doc/design.md, "Flow filters are resolved first"). Without a condition
-// (`"flows": {}`), every deployment with a flow: nothing to resolve.
-std::string FlowsConjunct(const FilterNode &flows, const CompileOptions &options, Builder &b,
-                          std::vector<Statement> *resolve) {
+// A filter on one of the small tables a deployment points at: its flow (`flows`), or its work
+// queue and that queue's pool (`work_pool_queues`, `work_pools`). `from` is the table (and its
+// join) under the alias the classes' columns use, `id` the key the deployment's `column` holds.
+//
+// With a condition, the ids of the rows it matches are found by a statement of their own
+// (appended to `resolve`, with its own parameters) and the page and the count test
+// `column = ANY(...)` over them: their planner sees how many and which rows match, so it reads
+// the deployments of a few flows or queues through the column's index and walks the page's order
+// when most match. As a semi-join inside the page statement, a nested loop over the matching
+// flows re-ran every other index condition of the deployment (a GIN scan of its tags) once per
+// flow (doc/design.md, "Small tables are resolved first"). Without a condition (`"flows": {}`),
+// every deployment that points at a row: the semi-join, nothing to resolve.
+std::string PointedConjunct(const std::string &from, const char *id, const char *column,
+                            std::initializer_list<const FilterNode *> classes, const CompileOptions &options,
+                            Builder &b, std::vector<Statement> *resolve) {
     Builder own(options);
-    Expr condition = ClassSql(flows, own).expr;
-    if (condition.kind != Expr::kSql) {
-        b.MarkJoinOrderSensitive();
-        return "EXISTS (SELECT 1 FROM " + b.Table("flow") + " f WHERE f.id = d.flow_id)";
-    }
+    std::vector<Expr> conditions;
+    for (const FilterNode *node : classes)
+        if (node) conditions.push_back(ClassSql(*node, own).expr);
+    // Prefect ANDs the classes; an empty list (kEmpty) adds no clause.
+    Expr condition = Combine(conditions, /*use_or=*/false);
+    // The ids decide the page's plan (walk its order, or read the few rows' deployments and sort
+    // them); a count's generic plan reads them through the column's index, whatever their
+    // number, in about the time a custom plan takes to plan it.
+    b.MarkJoinOrderSensitive();
+    if (condition.kind != Expr::kSql) return "EXISTS (SELECT 1 FROM " + from + " WHERE " + id + " = " + column + ")";
     Statement ids;
-    ids.sql = "SELECT coalesce(array_agg(f.id), '{}') FROM " + own.Table("flow") + " f WHERE " + condition.sql;
+    ids.sql = "SELECT coalesce(array_agg(" + std::string(id) + "), '{}') FROM " + from + " WHERE " + condition.sql;
     ids.params = std::move(own.Params());
     ids.plan_mode = own.CountMode();  // an ILIKE pattern: planned with it (a trigram index or not)
     Param found{ParamType::kUuidArray, {}, {}, 0, false};
     found.resolved = static_cast<int>(resolve->size());
     resolve->push_back(std::move(ids));
-    // The ids decide the page's plan (walk its order, or read the few flows' deployments and
-    // sort them); a count's generic plan reads them through the flow_id index, whatever their
-    // number, in about the time a custom plan takes to plan it.
-    b.MarkJoinOrderSensitive();
-    return "(d.flow_id = ANY(" + b.Placeholder(std::move(found)) + "))";
+    return "(" + std::string(column) + " = ANY(" + b.Placeholder(std::move(found)) + "))";
 }
 
 // The WHERE clause of Prefect's _apply_deployment_filters over outer alias d. Empty when no
-// filter is present. Statements to run first go to `resolve` (FlowsConjunct).
+// filter is present. Statements to run first go to `resolve` (PointedConjunct).
 std::string WhereClause(const RequestTree &tree, const CompileOptions &options, Builder &b,
                         std::vector<Statement> *resolve) {
     std::vector<std::string> conjuncts;
@@ -325,7 +331,9 @@ std::string WhereClause(const RequestTree &tree, const CompileOptions &options, 
         Expr e = ClassSql(*tree.deployments, b).expr;
         if (e.kind == Expr::kSql) conjuncts.push_back(e.sql);
     }
-    if (tree.flows) conjuncts.push_back(FlowsConjunct(*tree.flows, options, b, resolve));
+    if (tree.flows)
+        conjuncts.push_back(
+            PointedConjunct(b.Table("flow") + " f", "f.id", "d.flow_id", {tree.flows.get()}, options, b, resolve));
     if (tree.flow_runs || tree.task_runs) {
         b.MarkValueSensitive();
         std::string sql = "EXISTS (SELECT 1 FROM " + b.Table("flow_run") + " fr";
@@ -336,13 +344,10 @@ std::string WhereClause(const RequestTree &tree, const CompileOptions &options, 
         conjuncts.push_back(sql + ")");
     }
     if (tree.work_pools || tree.work_pool_queues) {
-        b.MarkJoinOrderSensitive();  // so does how many deployments sit in the matching queues
-        std::string sql = "EXISTS (SELECT 1 FROM " + b.Table("work_queue") + " wq";
-        if (tree.work_pools) sql += " JOIN " + b.Table("work_pool") + " wp ON wp.id = wq.work_pool_id";
-        sql += " WHERE wq.id = d.work_queue_id";
-        if (tree.work_pool_queues) sql += and_sql(ClassSql(*tree.work_pool_queues, b).expr);
-        if (tree.work_pools) sql += and_sql(ClassSql(*tree.work_pools, b).expr);
-        conjuncts.push_back(sql + ")");
+        std::string from = b.Table("work_queue") + " wq";
+        if (tree.work_pools) from += " JOIN " + b.Table("work_pool") + " wp ON wp.id = wq.work_pool_id";
+        conjuncts.push_back(PointedConjunct(from, "wq.id", "d.work_queue_id",
+                                            {tree.work_pool_queues.get(), tree.work_pools.get()}, options, b, resolve));
     }
     std::string where;
     for (size_t i = 0; i < conjuncts.size(); ++i) where += (i ? " AND " : " WHERE ") + conjuncts[i];

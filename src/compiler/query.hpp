@@ -81,8 +81,9 @@ struct RelatedStatements {
 struct CompiledRequest {
     // Run first, in the same snapshot: each returns one row of one uuid[] (never NULL), the
     // value of the parameters of `rows` and `count` whose Param::resolved is its index. The ids
-    // of the flows a flows filter matches, so the planner of the page and the count sees how
-    // many and which they are (doc/design.md, "Flow filters are resolved first").
+    // of the flows a flows filter matches, and of the queues a work pool/queue filter matches,
+    // so the planner of the page and the count sees how many and which they are (doc/design.md,
+    // "Small tables are resolved first").
     std::vector<Statement> resolve;
     Statement rows;             // kFilter / kPaginate: the page of deployments (render columns, in order)
     RelatedStatements related;  // kFilter / kPaginate: run after `rows` when the page is not empty
