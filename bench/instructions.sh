@@ -42,6 +42,9 @@ CASES=(
     'filter|{"limit": 100}|100-row page'
     'filter|{"limit": 1}|1-row page'
     'count|{}|count {}'
+    'filter|{"deployments": {"tags": {"any_": ["prod"]}, "paused": {"eq_": false}}, "flows": {"name": {"like_": "etl"}}, "work_pools": {"type": {"any_": ["kubernetes", "docker"]}}, "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}|combo4 (4 filters, 34 rows)'
+    'count|{"flows": {"tags": {"is_null_": false}}}|count, flows with tags'
+    'count|{"work_pools": {"type": {"any_": ["kubernetes", "docker", "ecs", "cloud-run", "process"]}}}|count, pools of 5 types'
 )
 
 instructions() {  # lib fn body calls -> total Ir of the backend
