@@ -310,15 +310,16 @@ void PushStatement(JsonbParseState **state, const char *sql_key, const char *par
 
 // {"sql", "params", "count_sql", "count_params", "related_sql"[, "resolve"]}: the statements
 // deployments_filter and deployments_count run for this body, and the page's related loads, for
-// EXPLAIN and golden tests. A body whose statements take ids found first (a flows filter) has
-// "resolve": [{"sql", "params"}, ...], and those statements are run, in the caller's snapshot,
-// so that "params" and "count_params" show the ids the functions would bind.
+// EXPLAIN and golden tests. A body whose statements take ids found first (a flows or work
+// pool/queue condition) has "resolve": [{"sql", "params"}, ...], and those statements are run, in
+// the caller's snapshot, so that "params" and "count_params" show the ids the functions would
+// bind. Both compilations of the body have the same `resolve` list, so one run serves both.
 extern "C" Datum pf_deployments_filter_sql(PG_FUNCTION_ARGS) {
     const CompiledRequest *rows = CompileBody(fcinfo, Endpoint::kFilter);
     const CompiledRequest *count = CompileBody(fcinfo, Endpoint::kCount);
     const Datum *resolved = nullptr;
     if (!rows->resolve.empty()) {
-        // The ids are copied out of SPI's memory as they are pushed, before SPI_finish.
+        // From here the result is built in SPI's procedure context, and copied out at the end.
         ConnectToTables();
         resolved = RunResolve(rows->resolve, SchemaSetting());
     }
