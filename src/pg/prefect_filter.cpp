@@ -320,8 +320,7 @@ extern "C" Datum pf_deployments_filter_sql(PG_FUNCTION_ARGS) {
     const Datum *resolved = nullptr;
     if (!rows->resolve.empty()) {
         // From here the result is built in SPI's procedure context, and copied out at the end.
-        ConnectToTables();
-        resolved = RunResolve(rows->resolve, SchemaSetting());
+        resolved = RunResolve(rows->resolve, ConnectToTables());
     }
     JsonbParseState *state = nullptr;
     pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);

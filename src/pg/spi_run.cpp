@@ -196,41 +196,44 @@ uint64 RunStatement(const Statement &stmt, const char *schema, const Datum *reso
     Oid state_type = InvalidOid;
     for (int i = 0; i < nargs; ++i) {
         const Param &p = stmt.params[static_cast<size_t>(i)];
-        if (p.resolved >= 0) {
-            if (resolved == nullptr) elog(ERROR, "prefect_filter: a resolved parameter without its value");
-            types[i] = UUIDARRAYOID;
-            values[i] = resolved[p.resolved];
-            continue;
-        }
         const bool state = p.type == ParamType::kStateTypeArray || p.type == ParamType::kStateType;
         if (state && !OidIsValid(state_type)) state_type = StateTypeOid(schema);
         types[i] = ParamTypeOid(p.type, state_type);
-        values[i] = ParamDatum(p, state_type);
+        if (p.resolved >= 0 && resolved == nullptr)
+            elog(ERROR, "prefect_filter: a resolved parameter without its value");
+        values[i] = p.resolved >= 0 ? resolved[p.resolved] : ParamDatum(p, state_type);
     }
     return BindAndRun(stmt.sql.c_str(), nargs, types, values, stmt.plan_mode, stmt.parallel_ok, dest);
 }
 
+namespace {
+
+// Runs a statement that returns one row of one non-NULL value (a count, a resolved id list) and
+// returns that value, copied out of SPI's tuple table into the current memory context.
+Datum RunOneValue(const Statement &stmt, const char *schema, const Datum *resolved, const char *what) {
+    if (RunStatement(stmt, schema, resolved, nullptr) != 1)
+        elog(ERROR, "prefect_filter: %s statement returned %lu rows", what, (unsigned long)SPI_processed);
+    bool isnull;
+    Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+    if (isnull) elog(ERROR, "prefect_filter: %s statement returned NULL", what);
+    Form_pg_attribute column = TupleDescAttr(SPI_tuptable->tupdesc, 0);
+    value = datumCopy(value, column->attbyval, column->attlen);
+    SPI_freetuptable(SPI_tuptable);
+    return value;
+}
+
+}  // namespace
+
 const Datum *RunResolve(const std::vector<Statement> &resolve, const char *schema) {
     if (resolve.empty()) return nullptr;
+    // In the SPI procedure's context: the values live until FinishSpi.
     Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * resolve.size()));
-    for (size_t i = 0; i < resolve.size(); ++i) {
-        if (RunStatement(resolve[i], schema, nullptr, nullptr) != 1)
-            elog(ERROR, "prefect_filter: resolve statement returned %lu rows", (unsigned long)SPI_processed);
-        bool isnull;
-        Datum ids = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-        if (isnull) elog(ERROR, "prefect_filter: resolve statement returned NULL");
-        values[i] = datumCopy(ids, false, -1);  // the SPI procedure's context: lives until FinishSpi
-        SPI_freetuptable(SPI_tuptable);
-    }
+    for (size_t i = 0; i < resolve.size(); ++i) values[i] = RunOneValue(resolve[i], schema, nullptr, "resolve");
     return values;
 }
 
 int64 RunCount(const Statement &stmt, const char *schema, const Datum *resolved) {
-    if (RunStatement(stmt, schema, resolved, nullptr) != 1)
-        elog(ERROR, "prefect_filter: count statement returned %lu rows", (unsigned long)SPI_processed);
-    bool isnull;
-    Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-    return isnull ? 0 : DatumGetInt64(d);
+    return DatumGetInt64(RunOneValue(stmt, schema, resolved, "count"));
 }
 
 void RunKeyedLoad(const std::string &sql, const Datum *keys, int nkeys, DestReceiver *dest) {

@@ -38,6 +38,11 @@ std::string ReadyThenFatal() {
     return Message('R', Int32(0)) + Message('Z', "I") + Message('E', error);
 }
 
+std::string TempDir() {
+    char tmpl[] = "/tmp/pf_connect_test.XXXXXX";
+    return ::mkdtemp(tmpl);
+}
+
 // A Unix socket "server" at DIR/.s.PGSQL.PORT. kReadyThenFatal: one connection, answered as
 // above, then closed. kSilent: connections are queued by the kernel and never answered.
 class StandIn {
@@ -45,8 +50,7 @@ public:
     enum Mode { kReadyThenFatal, kSilent };
 
     explicit StandIn(Mode mode) {
-        char tmpl[] = "/tmp/pf_connect_test.XXXXXX";
-        dir_ = ::mkdtemp(tmpl);
+        dir_ = TempDir();
         path_ = dir_ + "/.s.PGSQL.5432";
         fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
         sockaddr_un addr{};
@@ -90,32 +94,52 @@ void Collect(void *arg, const char *message) {
     static_cast<std::vector<std::string> *>(arg)->push_back(message);
 }
 
-struct Params {
-    std::vector<std::string> storage;
+// Connection keywords and their values, as PQconnectdbParams takes them.
+using Keywords = std::vector<std::pair<std::string, std::string>>;
+
+// The stand-in at `host` (a socket directory, or a comma-separated list of them).
+Keywords ToHost(const std::string &host, const std::string &timeout = "") {
+    Keywords k{{"host", host}, {"port", "5432"}, {"user", "u"}, {"dbname", "d"}};
+    if (!timeout.empty()) k.emplace_back("connect_timeout", timeout);
+    return k;
+}
+
+// The NULL-terminated arrays libpq takes, pointing into `k`, which must outlive them.
+struct Arrays {
     std::vector<const char *> keys, values;
-    Params(std::initializer_list<std::pair<const char *, std::string>> pairs) {
-        storage.reserve(pairs.size());
-        for (const auto &[key, value] : pairs) {
-            storage.push_back(value);
-            keys.push_back(key);
+    explicit Arrays(const Keywords &k) {
+        for (const auto &[key, value] : k) {
+            keys.push_back(key.c_str());
+            values.push_back(value.c_str());
         }
-        for (const std::string &v : storage) values.push_back(v.c_str());
         keys.push_back(nullptr);
         values.push_back(nullptr);
     }
 };
 
-TEST(PgConnect, FatalSentWithReadyForQueryReachesOurProcessorNotStderr) {
-    StandIn server(StandIn::kReadyThenFatal);
-    Params p{{"host", server.dir()}, {"port", "5432"}, {"user", "u"}, {"dbname", "d"}, {"connect_timeout", "5"}};
+// One ConnectWithNotices, its notices collected here. Not copyable: libpq holds &notices, and
+// the connection is declared last so that it closes first.
+struct Attempt {
     std::vector<std::string> notices;
     std::string why;
+    ConnHandle conn;
+
+    explicit Attempt(const Keywords &k, int expand_dbname = 0) {
+        Arrays a(k);
+        conn = ConnectWithNotices(a.keys.data(), a.values.data(), expand_dbname, Collect, &notices, &why);
+    }
+    Attempt(const Attempt &) = delete;
+    Attempt &operator=(const Attempt &) = delete;
+};
+
+TEST(PgConnect, FatalSentWithReadyForQueryReachesOurProcessorNotStderr) {
+    StandIn server(StandIn::kReadyThenFatal);
     testing::internal::CaptureStderr();
-    ConnHandle conn = ConnectWithNotices(p.keys.data(), p.values.data(), 0, Collect, &notices, &why);
+    Attempt attempt(ToHost(server.dir(), "5"));
     const std::string printed = testing::internal::GetCapturedStderr();
     // libpq parses the FATAL after ReadyForQuery as a notice of an idle connection.
-    ASSERT_EQ(notices.size(), 1u) << why;
-    EXPECT_NE(notices[0].find(kFatal), std::string::npos) << notices[0];
+    ASSERT_EQ(attempt.notices.size(), 1u) << attempt.why;
+    EXPECT_NE(attempt.notices[0].find(kFatal), std::string::npos) << attempt.notices[0];
     EXPECT_EQ(printed, "");
 }
 
@@ -123,9 +147,10 @@ TEST(PgConnect, FatalSentWithReadyForQueryReachesOurProcessorNotStderr) {
 // processor before the caller can install its own.
 TEST(PgConnect, LibpqsBlockingConnectPrintsItToStderr) {
     StandIn server(StandIn::kReadyThenFatal);
-    Params p{{"host", server.dir()}, {"port", "5432"}, {"user", "u"}, {"dbname", "d"}, {"connect_timeout", "5"}};
+    const Keywords k = ToHost(server.dir(), "5");
+    Arrays a(k);
     testing::internal::CaptureStderr();
-    PGconn *conn = PQconnectdbParams(p.keys.data(), p.values.data(), 0);
+    PGconn *conn = PQconnectdbParams(a.keys.data(), a.values.data(), 0);
     const std::string printed = testing::internal::GetCapturedStderr();
     PQfinish(conn);
     EXPECT_NE(printed.find(kFatal), std::string::npos) << printed;
@@ -133,64 +158,52 @@ TEST(PgConnect, LibpqsBlockingConnectPrintsItToStderr) {
 
 TEST(PgConnect, SilentServerTimesOutAfterConnectTimeout) {
     StandIn server(StandIn::kSilent);
-    Params p{{"host", server.dir()}, {"port", "5432"}, {"user", "u"}, {"dbname", "d"}, {"connect_timeout", "2"}};
-    std::vector<std::string> notices;
-    std::string why;
     const auto start = std::chrono::steady_clock::now();
-    ConnHandle conn = ConnectWithNotices(p.keys.data(), p.values.data(), 0, Collect, &notices, &why);
+    Attempt attempt(ToHost(server.dir(), "2"));
     const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    EXPECT_EQ(conn, nullptr);
-    EXPECT_EQ(why, "timeout expired");
+    EXPECT_EQ(attempt.conn, nullptr);
+    EXPECT_EQ(attempt.why, "timeout expired");
     EXPECT_GE(took, 1.9);
     EXPECT_LT(took, 10.0);
 }
 
 TEST(PgConnect, NoServerGivesLibpqsReason) {
-    char tmpl[] = "/tmp/pf_connect_test.XXXXXX";
-    const std::string dir = ::mkdtemp(tmpl);
-    Params p{{"host", dir}, {"port", "5432"}, {"user", "u"}, {"dbname", "d"}};
-    std::vector<std::string> notices;
-    std::string why;
-    ConnHandle conn = ConnectWithNotices(p.keys.data(), p.values.data(), 0, Collect, &notices, &why);
+    const std::string dir = TempDir();
+    Attempt attempt(ToHost(dir));
     ::rmdir(dir.c_str());
-    EXPECT_EQ(conn, nullptr);
-    EXPECT_NE(why.find(dir), std::string::npos) << why;
+    EXPECT_EQ(attempt.conn, nullptr);
+    EXPECT_NE(attempt.why.find(dir), std::string::npos) << attempt.why;
 }
 
 TEST(PgConnect, AnInvalidTimeoutIsLibpqsError) {
     StandIn server(StandIn::kSilent);
-    Params p{{"host", server.dir()}, {"port", "5432"}, {"user", "u"}, {"dbname", "d"}, {"connect_timeout", "soon"}};
-    std::vector<std::string> notices;
-    std::string why;
-    EXPECT_EQ(ConnectWithNotices(p.keys.data(), p.values.data(), 0, Collect, &notices, &why), nullptr);
-    EXPECT_EQ(why, "invalid integer value \"soon\" for connection option \"connect_timeout\"");
+    Attempt attempt(ToHost(server.dir(), "soon"));
+    EXPECT_EQ(attempt.conn, nullptr);
+    EXPECT_EQ(attempt.why, "invalid integer value \"soon\" for connection option \"connect_timeout\"");
 }
 
 // Several hosts, however given (keyword, connection string, PGHOST): libpq's blocking connect,
 // which goes on to the next host when one times out (here the first never answers); the
 // processor is ours once it returns.
 TEST(PgConnect, SeveralHostsAreLibpqsToTry) {
-    for (const char *how : {"keyword", "connection string", "PGHOST"}) {
+    for (const std::string how : {"keyword", "connection string", "PGHOST"}) {
         StandIn silent(StandIn::kSilent);
         StandIn server(StandIn::kReadyThenFatal);
         const std::string hosts = silent.dir() + "," + server.dir();
-        const std::string how_s = how;
-        Params p =
-            how_s == "keyword"
-                ? Params{{"host", hosts}, {"port", "5432"}, {"user", "u"}, {"dbname", "d"}, {"connect_timeout", "2"}}
-            : how_s == "PGHOST" ? Params{{"port", "5432"}, {"user", "u"}, {"dbname", "d"}, {"connect_timeout", "2"}}
-                                : Params{{"dbname", "host=" + hosts + " port=5432 user=u dbname=d connect_timeout=2"}};
-        if (how_s == "PGHOST") ::setenv("PGHOST", hosts.c_str(), 1);
-        std::vector<std::string> notices;
-        std::string why;
+        Keywords k = ToHost(hosts, "2");
+        if (how == "PGHOST") {
+            ::setenv("PGHOST", hosts.c_str(), 1);
+            k.erase(k.begin());  // no host keyword
+        } else if (how == "connection string") {
+            k = {{"dbname", "host=" + hosts + " port=5432 user=u dbname=d connect_timeout=2"}};
+        }
         testing::internal::CaptureStderr();
-        ConnHandle conn = ConnectWithNotices(p.keys.data(), p.values.data(), how_s == "connection string" ? 1 : 0,
-                                             Collect, &notices, &why);
+        Attempt attempt(k, how == "connection string" ? 1 : 0);
         (void)testing::internal::GetCapturedStderr();
         ::unsetenv("PGHOST");
-        ASSERT_NE(conn, nullptr) << how << ": " << why;
-        EXPECT_EQ(std::string(PQhost(conn.get())), server.dir()) << how;
-        EXPECT_EQ(PQsetNoticeProcessor(conn.get(), nullptr, nullptr), &Collect) << how;
+        ASSERT_NE(attempt.conn, nullptr) << how << ": " << attempt.why;
+        EXPECT_EQ(std::string(PQhost(attempt.conn.get())), server.dir()) << how;
+        EXPECT_EQ(PQsetNoticeProcessor(attempt.conn.get(), nullptr, nullptr), &Collect) << how;
     }
 }
 
