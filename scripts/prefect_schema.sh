@@ -2,7 +2,8 @@
 # Regenerates test/prefect_schema/: Prefect's own PostgreSQL schema, built by running Prefect's
 # migration scripts, described as text, and compared with the extension's schema.
 #
-#   scripts/prefect_schema.sh [TAG ...]     (as root; default: every release tag 3.7.N and 3.8.N)
+#   scripts/prefect_schema.sh [TAG ...]     (as root; default: every release tag 3.7.N and 3.8.N,
+#                                            and the tag at the repository's HEAD)
 #
 # For each tag: extracts src/prefect/server/database/_migrations from Prefect's git repository
 # (PREFECT_REPO, default /work/.mirror/PrefectHQ+prefect/repo, a bare clone), finds the
@@ -51,7 +52,10 @@ fi
 if [[ $# -gt 0 ]]; then
     TAGS=("$@")
 else
-    mapfile -t TAGS < <(git -C "$PREFECT_REPO" tag --list '3.7.*' '3.8.*' | grep -E '^3\.(7|8)\.[0-9]+$' | sort -V)
+    # every release, and the tag at the repository's HEAD: the source the extension mirrors
+    # (prefect_filter--0.1.0.sql), whose migrations may end at a head no release has yet
+    mapfile -t TAGS < <({ git -C "$PREFECT_REPO" tag --list '3.7.*' '3.8.*' | grep -E '^3\.(7|8)\.[0-9]+$'
+                          git -C "$PREFECT_REPO" tag --points-at HEAD | grep -E '^3\.'; } | sort -uV)
 fi
 [[ ${#TAGS[@]} -gt 0 ]] || { echo "no tags" >&2; exit 1; }
 

@@ -19,6 +19,7 @@ inline constexpr PrefectHead kPrefectHeads[] = {
     {"7218aad17905", "Prefect 3.7.0-3.7.4"},
     {"bad1e352c597", "Prefect 3.7.5-3.7.8"},
     {"50737cdaee36", "Prefect 3.8.0-3.8.3"},
+    {"9e9dadc36797", "Prefect 3.8.4.dev6"},
 };
 
 }  // namespace prefect_filter
