@@ -411,6 +411,7 @@ CompiledRequest WriteStatements(const RequestTree &tree, const CompileOptions &o
             offset = (out.page - 1) * out.limit;
     }
     out.offset = offset;
+    out.reads_now = tree.reads_now;
     Builder b(options);
     std::string where = WhereClause(tree, options, b, &out.resolve);
     std::vector<Param> filter_params = b.Params();

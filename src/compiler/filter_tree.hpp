@@ -53,6 +53,7 @@ struct RequestTree {
     int64_t page = 1;  // kPaginate
     Sort sort = kDefaultSort;
     std::unique_ptr<FilterNode> flows, flow_runs, task_runs, deployments, work_pools, work_pool_queues;
+    bool reads_now = false;  // a value was read relative to CompileOptions::now_usec (ValueRules::now_read)
 };
 
 // Parses and validates a body for `endpoint` into `tree`, recording every Issue in `issues` in

@@ -91,6 +91,10 @@ struct CompiledRequest {
     int64_t limit = 0;          // effective limit (kFilter / kPaginate)
     int64_t page = 1;           // kPaginate
     int64_t offset = 0;         // kFilter / kPaginate: rows skipped before the page (saturated)
+    // A datetime of the body went to pendulum, which may read CompileOptions::now_usec
+    // (pendulum's "now", a bare time of day): the statements hold for that "now" only, so they
+    // are not kept for later calls (compile_cache.hpp).
+    bool reads_now = false;
 };
 
 // The count a page implies, without counting: in one snapshot, a page that came back short of

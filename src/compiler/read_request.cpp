@@ -69,6 +69,7 @@ public:
     Reader(const CompileOptions &options, Issues &issues) : options_(options), issues_(issues) {
         rules_.datetime = options.datetime_parsing;
         rules_.now_usec = options.now_usec;
+        rules_.now_read = &now_read_;
     }
 
     // Polls for a pending cancel every so many list elements (CompileOptions::interrupted).
@@ -88,6 +89,7 @@ private:
     const CompileOptions &options_;
     Issues &issues_;
     ValueRules rules_;
+    bool now_read_ = false;
 };
 
 template <class ReadItem>
@@ -286,6 +288,7 @@ void Reader::ReadBody(const Json &body, Endpoint endpoint, RequestTree *tree) {
             default: *TopFilterSlot(tree, field) = ReadClass(value, *FilterClassOf(field), path); break;
         }
     }
+    tree->reads_now = now_read_;
 }
 
 }  // namespace

@@ -99,6 +99,7 @@ std::optional<int64_t> PendulumFallback(const Json &value, const JsonPath &path,
         Add(issues, path, value, "value_error", "value is not a valid datetime", sqlstate, message);
         return std::nullopt;
     }
+    if (rules.now_read) *rules.now_read = true;
     PendulumOutcome outcome = PendulumParse(value.get_ref<const std::string &>(), rules.now_usec);
     switch (outcome.kind) {
         case PendulumOutcome::kDatetime:

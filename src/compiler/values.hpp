@@ -35,6 +35,9 @@ enum class DatetimeParsing { kPendulum, kPydantic };
 struct ValueRules {
     DatetimeParsing datetime = DatetimeParsing::kPendulum;
     int64_t now_usec = 0;  // "now" for pendulum (microseconds since 2000-01-01 UTC)
+    // Set to true when a value went to pendulum, which may read now_usec ("now", a bare time):
+    // what was read then holds for this "now" only (CompiledRequest::reads_now).
+    bool *now_read = nullptr;
 };
 
 // "an object", "an array", "a string", "a number", "a boolean", "null": for messages.

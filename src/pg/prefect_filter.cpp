@@ -3,17 +3,20 @@
 // Each entry point does the same three steps:
 //   1. compile the body in the pure C++ compiler behind the one door (RunGuarded): a C++
 //      exception becomes an ErrorPod, every C++ object is destroyed, and only then do we
-//      ereport (ReportError);
+//      ereport (ReportError); or take the request compiled before from the same body under the
+//      same settings (compile_cache.hpp);
 //   2. run the compiled statements (spi_run.hpp), read-only, in the caller's snapshot (so
 //      paginate's rows and count agree): the page statement, whose rows are rendered as they
 //      arrive, then the related loads for the page's keys (render_page.hpp);
 //   3. join the page into a buffer in the caller's memory context.
 // paginate adds the count: the count statement, unless the page came back short of its limit and
 // so already tells it (CountImpliedByPage).
-// The compiled request is a C++ object that must outlive the door; it is owned by a reset
-// callback on the per-call memory context, so an ERROR anywhere later still frees it.
+// The compiled request is a C++ object that must outlive the door; the call's share of it is
+// held by a reset callback on the per-call memory context, so an ERROR anywhere later still
+// lets it go.
 #include "pg/pg_includes.hpp"
 
+#include "compiler/compile_cache.hpp"
 #include "compiler/door.hpp"
 #include "compiler/query.hpp"
 #include "formats/datetime.hpp"
@@ -55,8 +58,9 @@ const char *SchemaSetting(void) {
     return TablesSchema(schema_setting);
 }
 
+// The call's hold on its compiled request, which the backend's CompileCache may share.
 struct CompiledHolder {
-    CompiledRequest *request;
+    std::shared_ptr<const CompiledRequest> *request;
 };
 
 void FreeCompiled(void *arg) noexcept {
@@ -65,15 +69,19 @@ void FreeCompiled(void *arg) noexcept {
     holder->request = nullptr;
 }
 
+// This backend's compiled requests (compile_cache.hpp); created at the first call.
+CompileCache *compile_cache = nullptr;
+
 // For the compiler: is a cancel or statement timeout pending? (Only reads the flag; the
 // interrupt itself is processed by CHECK_FOR_INTERRUPTS after the door.)
 bool InterruptIsPending() {
     return InterruptPending;
 }
 
-// The compiler's options from the settings. `schema` must outlive the compile call.
-CompileOptions OptionsFromSettings(const char *schema) {
+// The compiler's options from the settings (and, for a page, which sorts an index serves).
+CompileOptions OptionsFromSettings(const char *schema, uint32 indexed_sorts) {
     CompileOptions options;
+    options.indexed_sorts = indexed_sorts;
     options.schema = schema;
     options.default_limit = default_limit_setting;
     options.interrupted = InterruptIsPending;
@@ -92,15 +100,20 @@ CompileOptions OptionsFromSettings(const char *schema) {
 }
 
 // The body as JSON text ("" for SQL NULL, which means Prefect's empty body).
-char *BodyText(FunctionCallInfo fcinfo) {
-    if (PG_ARGISNULL(0)) return pstrdup("");
-    Jsonb *body = PG_GETARG_JSONB_P(0);
+char *BodyText(Jsonb *body) {
+    if (body == nullptr) return pstrdup("");
     return JsonbToCString(nullptr, &body->root, VARSIZE(body));
 }
 
-// Step 1: compile behind the door. Returns a request owned by the current memory context.
+// Step 1: compile behind the door, or find the request this backend compiled before from the
+// same body under the same settings (compile_cache.hpp). Returns a request held until the
+// current memory context is reset.
 const CompiledRequest *CompileBody(FunctionCallInfo fcinfo, Endpoint endpoint) {
-    char *body = BodyText(fcinfo);
+    Jsonb *body = PG_ARGISNULL(0) ? nullptr : PG_GETARG_JSONB_P(0);
+    // The cache's key: the jsonb bytes, from which the compiler's text is made (none for NULL;
+    // a jsonb value is never empty).
+    std::string_view body_bytes =
+        body ? std::string_view(reinterpret_cast<const char *>(body), VARSIZE(body)) : std::string_view();
     const char *schema = SchemaSetting();
     // Allocate and register the owner before compiling, so nothing can fail between the
     // C++ allocation and its registration.
@@ -114,16 +127,29 @@ const CompiledRequest *CompileBody(FunctionCallInfo fcinfo, Endpoint endpoint) {
     uint32 indexed_sorts = endpoint == Endpoint::kCount ? 0 : IndexedSorts(schema);
 
     ErrorPod err;
-    size_t body_len = strlen(body);
     bool ok = RunGuarded(&err, [&] {
-        CompileOptions options = OptionsFromSettings(schema);
-        options.indexed_sorts = indexed_sorts;
-        holder->request = new CompiledRequest(Compile(std::string_view(body, body_len), endpoint, options));
+        if (compile_cache == nullptr) compile_cache = new CompileCache();
+        std::shared_ptr<const CompiledRequest> found =
+            compile_cache->Find(endpoint, body_bytes, OptionsFromSettings(schema, indexed_sorts));
+        if (found) holder->request = new std::shared_ptr<const CompiledRequest>(std::move(found));
     });
     if (!ok) ReportError(err);
-    elog(DEBUG2, "prefect_filter rows: %s", holder->request->rows.sql.c_str());
-    elog(DEBUG2, "prefect_filter count: %s", holder->request->count.sql.c_str());
-    return holder->request;
+    if (holder->request == nullptr) {
+        char *text = BodyText(body);  // outside the door: it may ereport
+        size_t text_len = strlen(text);
+        ok = RunGuarded(&err, [&] {
+            CompileOptions options = OptionsFromSettings(schema, indexed_sorts);
+            auto compiled =
+                std::make_shared<const CompiledRequest>(Compile(std::string_view(text, text_len), endpoint, options));
+            holder->request = new std::shared_ptr<const CompiledRequest>(compiled);
+            compile_cache->Keep(endpoint, body_bytes, options, std::move(compiled));
+        });
+        if (!ok) ReportError(err);
+    }
+    const CompiledRequest *request = holder->request->get();
+    elog(DEBUG2, "prefect_filter rows: %s", request->rows.sql.c_str());
+    elog(DEBUG2, "prefect_filter count: %s", request->count.sql.c_str());
+    return request;
 }
 
 // A StringInfo whose first VARHDRSZ bytes are reserved, so the finished buffer is returned as a
@@ -374,8 +400,8 @@ extern "C" Datum pf_deployments_validation_errors(PG_FUNCTION_ARGS) {
     // anything can raise.
     std::string *text = nullptr;
     bool ok = RunGuarded(&err, [&] {
-        text = new std::string(
-            ValidationErrorsJson(std::string_view(body, body_len), endpoint->endpoint, OptionsFromSettings("prefect")));
+        text = new std::string(ValidationErrorsJson(std::string_view(body, body_len), endpoint->endpoint,
+                                                    OptionsFromSettings("prefect", kAllSorts)));
     });
     if (!ok) ReportError(err);
     size_t len = text->size();
