@@ -34,6 +34,14 @@ restore() {
 trap restore EXIT
 LIBS=("$@")
 [[ ${#LIBS[@]} -eq 0 ]] && LIBS=("$WORK/installed.so")
+# Each LIB is copied over the installed path in turn, so that path itself would be measured as
+# whatever was copied there last: pass a copy instead.
+for lib in "${LIBS[@]}"; do
+    if [[ $(realpath "$lib") == $(realpath "$INSTALLED") ]]; then
+        echo "instructions: $lib is the installed library, which each case overwrites: pass a copy of it" >&2
+        exit 2
+    fi
+done
 as_owner() { if [[ $(id -un) == "$OWNER" ]]; then "$@"; else runuser -u "$OWNER" -- "$@"; fi; }
 
 CASES=(
