@@ -5,13 +5,20 @@
 
 One connection cycles through a fixed pool of 100 bodies (valid ones of many shapes, so more
 distinct compiled statements than the 64-entry plan cache holds and plans are evicted and
-re-prepared all the time, plus ~10 % that fail validation with 22023 / 22P02 / 54000), calling
+re-prepared all the time, and more bodies than the 64-entry cache of compiled requests holds, so
+it evicts on every call, plus ~10 % that fail validation with 22023 / 22P02 / 54000), calling
 deployments_count (50 %), _filter (20 %), _paginate (20 %) and _filter_sql (10 %). After --warm
 calls and after --calls calls (both multiples of the pool size, so the plan cache holds the same
 statements) it reads the sum of pg_backend_memory_contexts.total_bytes in the same session and
 VmRSS / VmHWM / RssAnon of the backend from /proc/<pid>/status. Each must be within --tolerance
 of the first reading (RssAnon: or grow by less than 2 MiB). C++ allocations of the compiler use
 malloc, not palloc: a leak there would show in RssAnon/VmRSS, not in the contexts.
+The contexts are compared without CacheMemoryContext's own blocks: PostgreSQL's catalog and
+relation caches live there, and its block size doubles (1 MiB -> 2 MiB) once their entries pass
+1 MiB, which happens before or after the first reading depending on when an invalidation (an
+autovacuum ANALYZE) makes entries rebuild, a one-time +1 MiB that is not a leak (seen once:
++17 %). Its children (the kept SPI plans among them) are still counted, and it must stay under
+CACHE_CONTEXT_LIMIT.
 """
 import argparse
 import json
@@ -23,6 +30,7 @@ import lib
 from lib import log
 
 POOL = 100
+CACHE_CONTEXT_LIMIT = 8 * 1048576  # CacheMemoryContext's own blocks (catalog caches): bounded, not compared
 FN_CYCLE = ["deployments_count"] * 5 + ["deployments_filter"] * 2 + ["deployments_paginate"] * 2 + \
            ["deployments_filter_sql"]
 
@@ -91,8 +99,10 @@ def main():
             log("  after %7d calls (%6.1f s): %s" % (n, time.monotonic() - t0, lib.fmt_mem(lib.backend_memory(cur, pid))))
         if n == args.warm or n == args.calls:
             m = lib.backend_memory(cur, pid)
-            readings.append((n, m, time.monotonic() - t0))
             by_name = lib.contexts_by_name(cur)
+            m["cache_context_bytes"] = by_name.get("CacheMemoryContext", (0, 0))[1]
+            m["contexts_bytes"] -= m["cache_context_bytes"]
+            readings.append((n, m, time.monotonic() - t0))
             log("memory after %7d calls (%6.1f s): %s" % (n, time.monotonic() - t0, lib.fmt_mem(m)))
             if n == args.warm:
                 first_by_name = by_name
@@ -113,6 +123,10 @@ def main():
         slack = 2 * 1048576 if k == "RssAnon" else 0
         if growth > args.tolerance and m1[k] - m0[k] > slack:
             bad.append(k)
+    log("  CacheMemoryContext's own blocks (left out of contexts_bytes): %d then %d B"
+        % (m0["cache_context_bytes"], m1["cache_context_bytes"]))
+    if m1["cache_context_bytes"] > CACHE_CONTEXT_LIMIT:
+        bad.append("CacheMemoryContext (over %d MiB)" % (CACHE_CONTEXT_LIMIT // 1048576))
     log("  contexts that changed: %s" % lib.contexts_diff(first_by_name, by_name))
     if bad:
         lib.fail("%s grew by more than %.0f %% between %d and %d calls" % (", ".join(bad), 100 * args.tolerance,
